@@ -1,0 +1,192 @@
+import type { LogManager } from '../storage/log-manager.js';
+import { ErrorCode } from '../protocol/errors.js';
+import { MetadataStore, type TopicRecord } from './metadata-store.js';
+import { Partition } from './partition.js';
+import { collisionKey, randomUuid, topicNameError } from './topic-name.js';
+import type { TopicSettings, TopicSettingsResolver } from './topic-settings.js';
+
+export interface Topic {
+  readonly name: string;
+  readonly id: string;
+  readonly partitions: Partition[];
+  configs: Record<string, string>;
+  settings: TopicSettings;
+  readonly internal: boolean;
+}
+
+export interface TopicResult {
+  errorCode: number;
+  errorMessage: string | null;
+  topic?: Topic;
+}
+
+export const INTERNAL_TOPICS = new Set(['__consumer_offsets', '__transaction_state']);
+
+export interface ClusterOptions {
+  readonly dataDir: string;
+  readonly nodeId: number;
+  readonly logs: LogManager;
+  readonly settings: TopicSettingsResolver;
+}
+
+/**
+ * The topics this node leads and their partitions (Kafka's metadata cache and replica manager
+ * for a one-node cluster). Every state change happens synchronously between awaits so that two
+ * requests can never interleave on the same topic.
+ */
+export class Cluster {
+  private readonly byName = new Map<string, Topic>();
+  private readonly byId = new Map<string, Topic>();
+  /** Names being created or deleted right now: a second request for them waits on the first. */
+  private readonly busy = new Map<string, Promise<unknown>>();
+  private readonly store: MetadataStore;
+
+  private constructor(private readonly opts: ClusterOptions) {
+    this.store = new MetadataStore(opts.dataDir, opts.nodeId);
+  }
+
+  static async open(opts: ClusterOptions): Promise<Cluster> {
+    const c = new Cluster(opts);
+    const known = new Set<string>();
+    for (const rec of c.store.loadTopics()) {
+      known.add(rec.name);
+      await c.materialize(rec);
+    }
+    // Logs whose topic is gone (a crash between metadata write and folder removal) are strays.
+    for (const { topic, partition } of opts.logs.existingLogs()) {
+      if (!known.has(topic)) await opts.logs.deleteLog(topic, partition);
+    }
+    return c;
+  }
+
+  get clusterId(): string {
+    return this.store.clusterId;
+  }
+
+  topic(name: string): Topic | undefined {
+    return this.byName.get(name);
+  }
+  topicById(id: string): Topic | undefined {
+    return this.byId.get(id);
+  }
+  topics(): IterableIterator<Topic> {
+    return this.byName.values();
+  }
+  partition(topic: string, index: number): Partition | undefined {
+    return this.byName.get(topic)?.partitions[index];
+  }
+
+  /** CreateTopics semantics; `validateOnly` checks everything and changes nothing. */
+  async createTopic(name: string, partitions: number, configs: Record<string, string>, opts: { validateOnly?: boolean; internal?: boolean } = {}): Promise<TopicResult> {
+    await this.busy.get(name);
+    const error = this.checkNewTopic(name, partitions, configs, opts.internal ?? false);
+    if (error) return error;
+    if (opts.validateOnly) return { errorCode: ErrorCode.NONE, errorMessage: null };
+    const rec: TopicRecord = { name, id: randomUuid(), partitions, configs };
+    return this.exclusive(name, async () => {
+      this.store.saveTopics([...this.records(), rec]);
+      const topic = await this.materialize(rec);
+      return { errorCode: ErrorCode.NONE, errorMessage: null, topic };
+    });
+  }
+
+  private checkNewTopic(name: string, partitions: number, configs: Record<string, string>, internal: boolean): TopicResult | null {
+    const nameError = topicNameError(name);
+    if (nameError) return { errorCode: ErrorCode.INVALID_TOPIC_EXCEPTION, errorMessage: nameError };
+    if (this.byName.has(name) || this.busy.has(name)) return { errorCode: ErrorCode.TOPIC_ALREADY_EXISTS, errorMessage: `Topic '${name}' already exists.` };
+    if (INTERNAL_TOPICS.has(name) && !internal) return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Creation of internal topic ${name} is prohibited.` };
+    const key = collisionKey(name);
+    for (const t of this.byName.values()) {
+      if (collisionKey(t.name) === key) {
+        return { errorCode: ErrorCode.INVALID_TOPIC_EXCEPTION, errorMessage: `Topic '${name}' collides with existing topic: ${t.name}` };
+      }
+    }
+    if (!Number.isInteger(partitions) || partitions <= 0) {
+      return { errorCode: ErrorCode.INVALID_PARTITIONS, errorMessage: 'Number of partitions must be larger than 0.' };
+    }
+    const configError = this.opts.settings.validate(configs);
+    if (configError) return { errorCode: configError.errorCode, errorMessage: configError.message };
+    return null;
+  }
+
+  async deleteTopic(name: string): Promise<TopicResult> {
+    await this.busy.get(name);
+    const topic = this.byName.get(name);
+    if (!topic) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: 'This server does not host this topic-partition.' };
+    if (topic.internal) return { errorCode: ErrorCode.INVALID_TOPIC_EXCEPTION, errorMessage: `Cannot delete internal topic ${name}` };
+    return this.exclusive(name, async () => {
+      this.byName.delete(name);
+      this.byId.delete(topic.id);
+      this.store.saveTopics(this.records());
+      for (const p of topic.partitions) await this.opts.logs.deleteLog(name, p.index);
+      return { errorCode: ErrorCode.NONE, errorMessage: null, topic };
+    });
+  }
+
+  async createPartitions(name: string, count: number, validateOnly: boolean): Promise<TopicResult> {
+    await this.busy.get(name);
+    const topic = this.byName.get(name);
+    if (!topic) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `The topic '${name}' does not exist.` };
+    const current = topic.partitions.length;
+    if (count < current) {
+      return { errorCode: ErrorCode.INVALID_PARTITIONS, errorMessage: `Topic currently has ${current} partitions, which is higher than the requested ${count}.` };
+    }
+    if (count === current) {
+      return { errorCode: ErrorCode.INVALID_PARTITIONS, errorMessage: `Topic already has ${current} partitions.` };
+    }
+    if (validateOnly) return { errorCode: ErrorCode.NONE, errorMessage: null, topic };
+    return this.exclusive(name, async () => {
+      for (let i = current; i < count; i++) {
+        const log = await this.opts.logs.getOrCreateLog(name, i, topic.settings);
+        topic.partitions.push(new Partition(name, i, log, topic.settings));
+      }
+      this.store.saveTopics(this.records());
+      return { errorCode: ErrorCode.NONE, errorMessage: null, topic };
+    });
+  }
+
+  /** Replaces a topic's overrides (already validated by the caller). */
+  setTopicConfigs(name: string, configs: Record<string, string>): void {
+    const topic = this.byName.get(name);
+    if (!topic) return;
+    topic.configs = configs;
+    topic.settings = this.opts.settings.resolve(configs);
+    for (const p of topic.partitions) p.updateSettings(topic.settings);
+    this.store.saveTopics(this.records());
+  }
+
+  /** Re-resolves every topic after a broker-level default changed. */
+  refreshSettings(): void {
+    for (const t of this.byName.values()) {
+      t.settings = this.opts.settings.resolve(t.configs);
+      for (const p of t.partitions) p.updateSettings(t.settings);
+    }
+  }
+
+  private async materialize(rec: TopicRecord): Promise<Topic> {
+    const settings = this.opts.settings.resolve(rec.configs);
+    const partitions: Partition[] = [];
+    for (let i = 0; i < rec.partitions; i++) {
+      const log = await this.opts.logs.getOrCreateLog(rec.name, i, settings);
+      partitions.push(new Partition(rec.name, i, log, settings));
+    }
+    const topic: Topic = { name: rec.name, id: rec.id, partitions, configs: rec.configs, settings, internal: INTERNAL_TOPICS.has(rec.name) };
+    this.byName.set(topic.name, topic);
+    this.byId.set(topic.id, topic);
+    return topic;
+  }
+
+  private *records(): Generator<TopicRecord> {
+    for (const t of this.byName.values()) yield { name: t.name, id: t.id, partitions: t.partitions.length, configs: t.configs };
+  }
+
+  private async exclusive<T>(name: string, fn: () => Promise<T>): Promise<T> {
+    const p = fn();
+    this.busy.set(name, p);
+    try {
+      return await p;
+    } finally {
+      this.busy.delete(name);
+    }
+  }
+}

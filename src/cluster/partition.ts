@@ -1,0 +1,106 @@
+import type { Log } from '../storage/log.js';
+import { ErrorCode } from '../protocol/errors.js';
+import { batchesOf } from '../protocol/records/record-batch.js';
+import { validateProduceRecords } from '../protocol/records/produce-validation.js';
+import type { AppendWatchable } from './delayed-fetch.js';
+import type { TopicSettings } from './topic-settings.js';
+
+export interface AppendResult {
+  errorCode: number;
+  errorMessage: string | null;
+  recordErrors: { batchIndex: number; batchIndexErrorMessage: string | null }[];
+  baseOffset: number;
+  logAppendTimeMs: number;
+  logStartOffset: number;
+  /** Set when the flush policy requires the append to be fsynced before acks=1/-1 answer. */
+  flushed: Promise<void> | undefined;
+}
+
+export interface ReadResult {
+  errorCode: number;
+  highWatermark: number;
+  logStartOffset: number;
+  records: Buffer[];
+  size: number;
+}
+
+/**
+ * One partition led by this node: the Log plus the offsets Kafka keeps beside it. With a single
+ * replica the high watermark is the log end offset as soon as an append returns, and the last
+ * stable offset equals it until transactions exist.
+ */
+export class Partition implements AppendWatchable {
+  readonly appendWatchers = new Set<(bytes: number) => void>();
+  readonly leaderEpoch = 0;
+
+  constructor(
+    readonly topic: string,
+    readonly index: number,
+    readonly log: Log,
+    private settings: TopicSettings,
+  ) {}
+
+  get highWatermark(): number {
+    return this.log.logEndOffset;
+  }
+  get lastStableOffset(): number {
+    return this.log.logEndOffset;
+  }
+  get logStartOffset(): number {
+    return this.log.logStartOffset;
+  }
+
+  updateSettings(settings: TopicSettings): void {
+    this.settings = settings;
+    this.log.updateConfig(settings);
+  }
+
+  /** Validates and appends a produce request's records. Synchronous up to the OS write. */
+  append(records: Buffer, now: number): AppendResult {
+    const s = this.settings;
+    const v = validateProduceRecords(records, {
+      maxMessageBytes: s.maxMessageBytes,
+      timestampType: s.timestampType,
+      timestampBeforeMaxMs: s.timestampBeforeMaxMs,
+      timestampAfterMaxMs: s.timestampAfterMaxMs,
+      now,
+    });
+    if (v.errorCode !== ErrorCode.NONE) {
+      return {
+        errorCode: v.errorCode,
+        errorMessage: v.errorMessage ?? null,
+        recordErrors: (v.recordErrors ?? []).map((e) => ({ batchIndex: e.batchIndex, batchIndexErrorMessage: e.message })),
+        baseOffset: -1,
+        logAppendTimeMs: -1,
+        logStartOffset: this.log.logStartOffset,
+        flushed: undefined,
+      };
+    }
+    const logAppendTime = s.timestampType === 'LogAppendTime';
+    for (const batch of batchesOf(records)) {
+      batch.setPartitionLeaderEpoch(this.leaderEpoch);
+      if (logAppendTime) batch.setLogAppendTime(now);
+    }
+    const { firstOffset, flushed } = this.log.append(records);
+    for (const wake of this.appendWatchers) wake(records.length);
+    return {
+      errorCode: ErrorCode.NONE,
+      errorMessage: null,
+      recordErrors: [],
+      baseOffset: firstOffset,
+      logAppendTimeMs: logAppendTime ? now : -1,
+      logStartOffset: this.log.logStartOffset,
+      flushed,
+    };
+  }
+
+  /** Reads whole batches from `offset`, never beyond the high watermark. */
+  read(offset: number, maxBytes: number, minOneBatch: boolean): ReadResult {
+    const hw = this.highWatermark;
+    const res = this.log.read(offset, maxBytes, { maxOffset: hw, minOneBatch });
+    if (!res) {
+      return { errorCode: ErrorCode.OFFSET_OUT_OF_RANGE, highWatermark: hw, logStartOffset: this.logStartOffset, records: [], size: 0 };
+    }
+    return { errorCode: ErrorCode.NONE, highWatermark: hw, logStartOffset: this.logStartOffset, records: res.batches, size: res.size };
+  }
+}

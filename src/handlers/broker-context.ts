@@ -1,0 +1,25 @@
+import type { Logger } from 'pino';
+import type { Cluster } from '../cluster/cluster.js';
+import type { BrokerConfig } from '../config/broker-config.js';
+import type { ConfigStore } from '../config/config-store.js';
+
+export interface ApiVersionRange {
+  apiKey: number;
+  minVersion: number;
+  maxVersion: number;
+}
+
+/** What request handlers may use of the broker; built by broker.ts, the composition root. */
+export interface BrokerContext {
+  readonly nodeId: number;
+  /** The address clients are told to connect to (advertised.listeners). */
+  readonly advertised: { host: string; port: number };
+  readonly cluster: Cluster;
+  readonly config: BrokerConfig;
+  /** Describes and validates broker and topic configs (DescribeConfigs, CreateTopics, ...). */
+  readonly configs: ConfigStore;
+  readonly apiVersions: readonly ApiVersionRange[];
+  readonly log: Logger;
+  /** Auto-creates a topic when Kafka would (auto.create.topics.enable); undefined if it may not. */
+  autoCreateTopic(name: string): Promise<void>;
+}

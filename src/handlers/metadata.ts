@@ -1,0 +1,85 @@
+// Metadata v0-12. One broker (this node) leads every partition with leader epoch 0; topics are
+// listed with their ids (v10+) and internal flag. Unknown topics are auto-created when the
+// request allows it (always before v4) and auto.create.topics.enable is on, and are then
+// returned fully formed rather than with LEADER_NOT_AVAILABLE, since creation is local and
+// immediate. Authorized operations are not computed (no ACLs): reported as Kafka's
+// "not requested" value, -2147483648.
+import { defineHandler, type RequestContext } from './handler.js';
+import { ErrorCode } from '../protocol/errors.js';
+import { topicNameError, ZERO_UUID } from '../cluster/topic-name.js';
+import type { Topic } from '../cluster/cluster.js';
+import type {
+  MetadataRequest,
+  MetadataResponse,
+  MetadataResponseMetadataResponseTopic,
+} from '../protocol/messages/metadata.js';
+
+const AUTHORIZED_OPERATIONS_OMITTED = -2147483648;
+
+export function describeTopic(topic: Topic, nodeId: number): MetadataResponseMetadataResponseTopic {
+  return {
+    errorCode: ErrorCode.NONE,
+    name: topic.name,
+    topicId: topic.id,
+    isInternal: topic.internal,
+    partitions: topic.partitions.map((p) => ({
+      errorCode: ErrorCode.NONE,
+      partitionIndex: p.index,
+      leaderId: nodeId,
+      leaderEpoch: p.leaderEpoch,
+      replicaNodes: [nodeId],
+      isrNodes: [nodeId],
+      offlineReplicas: [],
+    })),
+    topicAuthorizedOperations: AUTHORIZED_OPERATIONS_OMITTED,
+  };
+}
+
+function missingTopic(name: string | null, topicId: string, errorCode: number): MetadataResponseMetadataResponseTopic {
+  return { errorCode, name, topicId, isInternal: false, partitions: [], topicAuthorizedOperations: AUTHORIZED_OPERATIONS_OMITTED };
+}
+
+async function lookup(req: MetadataRequest, ctx: RequestContext): Promise<MetadataResponseMetadataResponseTopic[]> {
+  const { cluster, nodeId } = ctx.broker;
+  if (req.topics === null) return [...cluster.topics()].map((t) => describeTopic(t, nodeId));
+  const allowAuto = ctx.apiVersion < 4 || req.allowAutoTopicCreation;
+  const out: MetadataResponseMetadataResponseTopic[] = [];
+  for (const t of req.topics) {
+    if (t.name === null) {
+      const topic = cluster.topicById(t.topicId);
+      out.push(topic ? describeTopic(topic, nodeId) : missingTopic(null, t.topicId, ErrorCode.UNKNOWN_TOPIC_ID));
+      continue;
+    }
+    let topic = cluster.topic(t.name);
+    if (!topic) {
+      if (topicNameError(t.name)) {
+        out.push(missingTopic(t.name, ZERO_UUID, ErrorCode.INVALID_TOPIC_EXCEPTION));
+        continue;
+      }
+      if (allowAuto) {
+        await ctx.broker.autoCreateTopic(t.name);
+        topic = cluster.topic(t.name);
+      }
+    }
+    out.push(topic ? describeTopic(topic, nodeId) : missingTopic(t.name, ZERO_UUID, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION));
+  }
+  return out;
+}
+
+export const metadataHandler = defineHandler<MetadataRequest, MetadataResponse>({
+  apiKey: 3,
+  name: 'Metadata',
+  minVersion: 0,
+  maxVersion: 12,
+  async handle(req, ctx) {
+    const { nodeId, advertised, cluster } = ctx.broker;
+    return {
+      throttleTimeMs: 0,
+      brokers: [{ nodeId, host: advertised.host, port: advertised.port, rack: null }],
+      clusterId: cluster.clusterId,
+      controllerId: nodeId,
+      topics: await lookup(req, ctx),
+      clusterAuthorizedOperations: AUTHORIZED_OPERATIONS_OMITTED,
+    };
+  },
+});
