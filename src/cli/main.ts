@@ -1,0 +1,146 @@
+#!/usr/bin/env node
+// The `brook` command. `brook serve` loads the configuration (flags, --set, BROOK_* environment,
+// --config file), starts the broker through the embedded API and stops it cleanly on SIGINT or
+// SIGTERM. Exit codes: 0 success, 1 configuration or startup failure, 2 usage error.
+
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { ConfigException } from '../config/config-def.js';
+import { loadBrokerConfig } from '../config/load-broker-config.js';
+import type { BrokerConfig } from '../config/broker-config.js';
+import { mainHelp, serveHelp } from './help.js';
+
+interface RunningBroker {
+  readonly bootstrap: string;
+  stop(): Promise<void>;
+}
+
+type StartBroker = (options: { config: BrokerConfig }) => Promise<RunningBroker>;
+
+class UsageError extends Error {}
+
+async function main(args: readonly string[]): Promise<number> {
+  const [command, ...rest] = args;
+  switch (command) {
+    case 'serve':
+      return serve(rest);
+    case 'help':
+    case '--help':
+    case '-h':
+      process.stdout.write(mainHelp());
+      return 0;
+    case 'version':
+    case '--version':
+    case '-v':
+      process.stdout.write(`${version()}\n`);
+      return 0;
+    case undefined:
+      process.stderr.write(mainHelp());
+      return 2;
+    default:
+      process.stderr.write(`brook: unknown command '${command}'\n\n${mainHelp()}`);
+      return 2;
+  }
+}
+
+async function serve(args: readonly string[]): Promise<number> {
+  let config: BrokerConfig;
+  try {
+    const { values } = parseArgs({
+      args: [...args],
+      strict: true,
+      allowPositionals: false,
+      options: {
+        port: { type: 'string', short: 'p' },
+        host: { type: 'string', short: 'H' },
+        'data-dir': { type: 'string', short: 'd' },
+        config: { type: 'string', short: 'c' },
+        set: { type: 'string', short: 's', multiple: true },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+    if (values.help === true) {
+      process.stdout.write(serveHelp());
+      return 0;
+    }
+    config = loadBrokerConfig({
+      ...(values.config === undefined ? {} : { file: values.config }),
+      env: process.env,
+      sets: (values.set ?? []).map(parseSet),
+      flags: {
+        ...(values.port === undefined ? {} : { port: values.port }),
+        ...(values.host === undefined ? {} : { host: values.host }),
+        ...(values['data-dir'] === undefined ? {} : { dataDir: values['data-dir'] }),
+      },
+    });
+  } catch (error) {
+    if (error instanceof ConfigException) {
+      process.stderr.write(`brook: ${error.message}\n`);
+      return 1;
+    }
+    if (error instanceof UsageError || isParseArgsError(error)) {
+      process.stderr.write(`brook serve: ${(error as Error).message}\nRun 'brook serve --help' for usage.\n`);
+      return 2;
+    }
+    throw error;
+  }
+  for (const warning of config.warnings) process.stderr.write(`brook: warning: ${warning}\n`);
+
+  const startBroker = await loadStartBroker();
+  const broker = await startBroker({ config });
+  process.stdout.write(`Brook is listening on ${broker.bootstrap} (data in ${config.dataDir})\n`);
+
+  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    process.once('SIGINT', () => resolve('SIGINT'));
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+  });
+  process.stderr.write(`brook: ${signal} received, stopping (send it again to exit at once)\n`);
+  // A second signal means the operator does not want to wait for a clean stop.
+  const force = (): void => process.exit(130);
+  process.once('SIGINT', force);
+  process.once('SIGTERM', force);
+  await broker.stop();
+  process.stderr.write('brook: stopped\n');
+  // Everything should be closed now; if a handle lingers, say so rather than hang forever.
+  setTimeout(() => {
+    process.stderr.write('brook: warning: handles still open 5 s after stop; exiting\n');
+    process.exit(0);
+  }, 5000).unref();
+  return 0;
+}
+
+function parseSet(assignment: string): readonly [string, string] {
+  const eq = assignment.indexOf('=');
+  if (eq <= 0) throw new UsageError(`--set expects name=value, got '${assignment}'`);
+  return [assignment.slice(0, eq).trim(), assignment.slice(eq + 1)] as const;
+}
+
+function isParseArgsError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS_');
+}
+
+// Loaded on demand: --help and configuration errors never pay for (or depend on) the broker.
+async function loadStartBroker(): Promise<StartBroker> {
+  const specifier = '../index.js';
+  const loaded: unknown = await import(specifier);
+  const start = (loaded as { startBroker?: unknown }).startBroker;
+  if (typeof start !== 'function') throw new Error('../index.js does not export startBroker');
+  return start as StartBroker;
+}
+
+function version(): string {
+  // dist/src/cli/main.js -> package.json at the package root.
+  const text = readFileSync(new URL('../../../package.json', import.meta.url), 'utf8');
+  return (JSON.parse(text) as { version?: string }).version ?? 'unknown';
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code !== 0) process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(`brook: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exit(1);
+  },
+);
