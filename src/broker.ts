@@ -2,11 +2,14 @@ import pino, { type Logger } from 'pino';
 import { BrokerConfig } from './config/broker-config.js';
 import { ConfigStore } from './config/config-store.js';
 import { LogManager } from './storage/log-manager.js';
-import { Cluster } from './cluster/cluster.js';
+import { Cluster, type Topic } from './cluster/cluster.js';
 import type { TopicSettingsResolver } from './cluster/topic-settings.js';
 import { Server } from './server/server.js';
 import { handlers } from './handlers/registry.js';
 import type { BrokerContext } from './handlers/broker-context.js';
+import { GroupCoordinator } from './coordinator/group/group-coordinator.js';
+import type { TopicMetadataView } from './coordinator/group/group-types.js';
+import { OffsetsTopicLog } from './coordinator/offsets-topic.js';
 
 export interface Broker {
   readonly bootstrap: string;
@@ -31,6 +34,11 @@ export async function createBroker(config: BrokerConfig, log: Logger = pino({ le
   const logs = await LogManager.open(config.dataDir);
   const cluster = await Cluster.open({ dataDir: config.dataDir, nodeId: config.nodeId, logs, settings });
 
+  const offsetsTopic = new OffsetsTopicLog(cluster, { partitions: config.offsetsTopicNumPartitions, segmentBytes: config.offsetsTopicSegmentBytes });
+  const groups = createGroupCoordinator(config, cluster, offsetsTopic, log);
+  // Replayed in the background: until it ends, group requests get COORDINATOR_LOAD_IN_PROGRESS.
+  const loaded = groups.replay(offsetsTopic.readAll()).catch((err: unknown) => log.error({ err }, 'replaying __consumer_offsets failed'));
+
   const advertised = { host: config.advertisedHost, port: config.advertisedPort };
   const context: BrokerContext = {
     nodeId: config.nodeId,
@@ -38,6 +46,8 @@ export async function createBroker(config: BrokerConfig, log: Logger = pino({ le
     cluster,
     config,
     configs,
+    groups,
+    offsetsTopic,
     apiVersions: handlers.map((h) => ({ apiKey: h.apiKey, minVersion: h.minVersion, maxVersion: h.maxVersion })),
     log,
     async autoCreateTopic(name) {
@@ -80,12 +90,42 @@ export async function createBroker(config: BrokerConfig, log: Logger = pino({ le
     stop() {
       stopping ??= (async () => {
         for (const t of timers) clearInterval(t);
+        await loaded;
+        groups.close();
         await server.close();
         await logs.close();
       })();
       return stopping;
     },
   };
+}
+
+function createGroupCoordinator(config: BrokerConfig, cluster: Cluster, offsetsTopic: OffsetsTopicLog, log: Logger): GroupCoordinator {
+  const view = (t: Topic | undefined) => t && { id: t.id, name: t.name, partitions: t.partitions.length };
+  const topics: TopicMetadataView = {
+    topicByName: (name) => view(cluster.topic(name)),
+    topicById: (id) => view(cluster.topicById(id)),
+    topicNames: () => [...cluster.topics()].map((t) => t.name),
+  };
+  return new GroupCoordinator({
+    log: offsetsTopic,
+    topics,
+    logger: { info: (m) => log.info(m), warn: (m) => log.warn(m), error: (m) => log.error(m) },
+    logEndOffset: (topic, partition) => cluster.partition(topic, partition)?.highWatermark,
+    config: {
+      classicGroupMinSessionTimeoutMs: config.groupMinSessionTimeoutMs,
+      classicGroupMaxSessionTimeoutMs: config.groupMaxSessionTimeoutMs,
+      classicGroupInitialRebalanceDelayMs: config.groupInitialRebalanceDelayMs,
+      classicGroupMaxSize: config.groupMaxSize,
+      consumerGroupSessionTimeoutMs: config.groupConsumerSessionTimeoutMs,
+      consumerGroupHeartbeatIntervalMs: config.groupConsumerHeartbeatIntervalMs,
+      consumerGroupMaxSize: config.groupConsumerMaxSize,
+      consumerGroupAssignors: config.groupConsumerAssignors,
+      offsetsRetentionMs: config.offsetsRetentionMs,
+      offsetsRetentionCheckIntervalMs: config.offsetsRetentionCheckIntervalMs,
+      offsetMetadataMaxSize: config.offsetMetadataMaxBytes,
+    },
+  });
 }
 
 /** Kafka uses Long.MAX_VALUE for "never"; a timer cannot, so cap it at a day. */

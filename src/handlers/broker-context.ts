@@ -2,6 +2,8 @@ import type { Logger } from 'pino';
 import type { Cluster } from '../cluster/cluster.js';
 import type { BrokerConfig } from '../config/broker-config.js';
 import type { ConfigStore } from '../config/config-store.js';
+import type { GroupCoordinator } from '../coordinator/group/group-coordinator.js';
+import type { OffsetsTopicLog } from '../coordinator/offsets-topic.js';
 
 export interface ApiVersionRange {
   apiKey: number;
@@ -18,6 +20,9 @@ export interface BrokerContext {
   readonly config: BrokerConfig;
   /** Describes and validates broker and topic configs (DescribeConfigs, CreateTopics, ...). */
   readonly configs: ConfigStore;
+  readonly groups: GroupCoordinator;
+  /** The internal topic behind the group coordinator; FindCoordinator creates it on first use. */
+  readonly offsetsTopic: OffsetsTopicLog;
   readonly apiVersions: readonly ApiVersionRange[];
   readonly log: Logger;
   /** Auto-creates a topic when Kafka would (auto.create.topics.enable); undefined if it may not. */

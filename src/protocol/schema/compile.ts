@@ -19,23 +19,31 @@ export function compile<T = Record<string, unknown>>(schema: MessageSchema, vers
   const gen = new Generator(version, flexible);
   const root = gen.struct(schema.fields);
   const source = `${gen.functions.join('\n')}\nreturn { decode: d${root}, encode: e${root} };`;
-  return new Function('Writer', 'DEFAULTS', source)(Writer, gen.defaults) as Codec<T>;
+  return new Function('Writer', source)(Writer) as Codec<T>;
 }
 
 class Generator {
   readonly functions: string[] = [];
-  /** Default values that are objects (arrays, structs), shared by reference into generated code. */
-  readonly defaults: unknown[] = [];
   private next = 0;
+  /**
+   * One set of functions per struct definition. The same fields array is reached from the
+   * decoder, the encoder and the defaults; without this, each nesting level doubled the code.
+   */
+  private readonly ids = new Map<readonly FieldSchema[], number>();
+  /** Structs whose encoded default (`b<id>()`) has been emitted. */
+  private readonly defaultBytes = new Set<number>();
 
   constructor(
     private readonly version: number,
     private readonly flexible: boolean,
   ) {}
 
-  /** Emits decode/encode functions for a struct; returns their numeric suffix. */
+  /** Emits decode (d), encode (e) and default (z) functions for a struct; returns their suffix. */
   struct(fields: readonly FieldSchema[]): number {
+    const known = this.ids.get(fields);
+    if (known !== undefined) return known;
     const id = this.next++;
+    this.ids.set(fields, id);
     const present = fields.filter((f) => inVersions(f.versions, this.version));
     const isTagged = (f: FieldSchema) => f.tag !== undefined && inVersions(f.taggedVersions, this.version);
     const plain = present.filter((f) => !isTagged(f));
@@ -59,17 +67,36 @@ class Generator {
         enc.push('w.uvarint(0);');
       } else {
         enc.push('const tags = [];');
-        for (const f of tagged) {
-          enc.push(
-            `if (${this.isSetExpr(f, `o.${f.name}`)}) { const w = new Writer(64); ${this.encodeStmt(f, `o.${f.name}`, 'w')} tags.push(${f.tag}, w.toBuffer()); }`,
-          );
-        }
+        for (const f of tagged) enc.push(this.taggedEncodeStmt(f, `o.${f.name}`));
         enc.push('w.uvarint(tags.length / 2); for (let i = 0; i < tags.length; i += 2) { w.uvarint(tags[i]); w.uvarint(tags[i + 1].length); w.raw(tags[i + 1]); }');
       }
     }
     dec.push('return o;');
-    this.functions.push(`function d${id}(r) { ${dec.join('\n')} }`, `function e${id}(w, o) { ${enc.join('\n')} }`);
+    const zero = fields.map((f) => `${f.name}: ${this.defaultExpr(f)}`).join(', ');
+    this.functions.push(
+      `function d${id}(r) { ${dec.join('\n')} }`,
+      `function e${id}(w, o) { ${enc.join('\n')} }`,
+      `function z${id}() { return { ${zero} }; }`,
+    );
     return id;
+  }
+
+  /**
+   * A tagged field is written only when it differs from its default, as Kafka's generated code
+   * does; a non-nullable struct is compared by its encoding (Kafka compares with equals()).
+   */
+  private taggedEncodeStmt(f: FieldSchema, v: string): string {
+    if (f.fields && !f.type.startsWith('[]') && !this.nullable(f)) {
+      const id = this.struct(f.fields);
+      if (!this.defaultBytes.has(id)) {
+        this.defaultBytes.add(id);
+        this.functions.push(
+          `let B${id}; function b${id}() { if (B${id} === undefined) { const w = new Writer(16); e${id}(w, z${id}()); B${id} = w.toBuffer(); } return B${id}; }`,
+        );
+      }
+      return `if (${v} != null) { const w = new Writer(64); e${id}(w, ${v}); const b = w.toBuffer(); if (!b.equals(b${id}())) tags.push(${f.tag}, b); }`;
+    }
+    return `if (${this.isSetExpr(f, v)}) { const w = new Writer(64); ${this.encodeStmt(f, v, 'w')} tags.push(${f.tag}, w.toBuffer()); }`;
   }
 
   private nullable(f: FieldSchema): boolean {
@@ -161,22 +188,26 @@ class Generator {
     }
   }
 
-  /** True when a tagged field must be written: set and different from its default. */
+  /** True when a tagged field must be written: set (not undefined) and different from its default. */
   private isSetExpr(f: FieldSchema, v: string): string {
-    if (f.type.startsWith('[]')) return `${v} != null && ${v}.length > 0`;
-    if (f.fields) return `${v} != null`;
-    return `${v} !== undefined && ${v} !== ${this.defaultExpr(f)}`;
+    const sized = f.type.startsWith('[]') || f.type === 'bytes' || f.type === 'records';
+    if (f.fields && !f.type.startsWith('[]')) return `${v} != null`; // nullable struct, default null
+    if (!sized) return `${v} !== undefined && ${v} !== ${this.defaultExpr(f)}`;
+    if (this.defaultExpr(f) === 'null') return `${v} != null`;
+    // Default empty: null differs from it where the version allows null.
+    const nonEmpty = `${v} != null && ${v}.length > 0`;
+    return this.nullable(f) ? `(${v} === null || ${nonEmpty})` : nonEmpty;
   }
 
+  /**
+   * A fresh default value. A "null" default applies in every version, as in Kafka (which only
+   * allows it on fields nullable wherever they exist), so an absent field reads as null.
+   */
   private defaultExpr(f: FieldSchema): string {
     const d = f.default;
-    const nullable = f.nullableVersions !== undefined && inVersions(f.nullableVersions, this.version);
+    const nullable = f.nullableVersions !== undefined && f.nullableVersions !== 'none';
     if (f.type.startsWith('[]')) return d === 'null' && nullable ? 'null' : '[]';
-    if (f.fields) {
-      if (nullable) return 'null';
-      this.defaults.push(defaultStruct(f.fields));
-      return `structuredClone(DEFAULTS[${this.defaults.length - 1}])`;
-    }
+    if (f.fields) return nullable ? 'null' : `z${this.struct(f.fields)}()`;
     if (INT_TYPES.has(f.type)) {
       if (d === undefined) return '0';
       const n = d.startsWith('0x') ? Number.parseInt(d, 16) : Number(d);
@@ -198,18 +229,4 @@ class Generator {
         throw new Error(`unknown type ${f.type}`);
     }
   }
-}
-
-function defaultStruct(fields: readonly FieldSchema[]): Record<string, unknown> {
-  const o: Record<string, unknown> = {};
-  for (const f of fields) {
-    if (f.type.startsWith('[]')) o[f.name] = [];
-    else if (f.fields) o[f.name] = defaultStruct(f.fields);
-    else if (f.type === 'string') o[f.name] = f.default === 'null' ? null : (f.default ?? '');
-    else if (f.type === 'bool') o[f.name] = f.default === 'true';
-    else if (f.type === 'uuid') o[f.name] = ZERO_UUID;
-    else if (f.type === 'bytes' || f.type === 'records') o[f.name] = null;
-    else o[f.name] = f.default === undefined ? 0 : Number(f.default);
-  }
-  return o;
 }

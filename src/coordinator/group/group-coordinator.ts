@@ -1,0 +1,329 @@
+/**
+ * GroupCoordinator: the one entry point the handlers, the embedded API and the console use for
+ * consumer groups (Kafka's GroupCoordinatorService + GroupCoordinatorShard for a single shard).
+ * It checks what Kafka checks before a request reaches the state machines (loading, group id,
+ * session timeout bounds), routes to the classic or KIP-848 manager, persists through GroupLog,
+ * rebuilds everything from the log with replay(), and expires offsets periodically.
+ *
+ * All methods return promises: a response is sent only once the records it depends on are
+ * durable. State is read and written without awaiting in between (the event loop is the lock).
+ */
+import { ErrorCode } from '../../protocol/errors.js';
+import { ClassicGroup, ClassicGroupState as S } from './classic-group.js';
+import { ClassicGroupManager, joinError, syncError } from './classic-group-manager.js';
+import { ConsumerGroup } from './consumer-group.js';
+import { ConsumerGroupManager } from './consumer-group-manager.js';
+import { type Group, GroupContext, timerKey } from './group-context.js';
+import { DEFAULT_GROUP_COORDINATOR_CONFIG, type GroupCoordinatorConfig } from './group-coordinator-config.js';
+import { type GroupInspection, GroupInspector, type LogEndOffsetLookup } from './group-inspector.js';
+import type {
+  ConsumerGroupDescription,
+  ConsumerGroupHeartbeatParams,
+  ConsumerGroupHeartbeatResult,
+  DescribedGroup,
+  GroupLog,
+  GroupLogger,
+  GroupLogRecord,
+  HeartbeatParams,
+  JoinGroupParams,
+  JoinGroupResult,
+  LeaveGroupMemberParams,
+  LeaveGroupResult,
+  ListGroupsResult,
+  OffsetCommitParams,
+  OffsetCommitResult,
+  OffsetDeleteResult,
+  OffsetFetchGroupParams,
+  OffsetFetchGroupResult,
+  SyncGroupParams,
+  SyncGroupResult,
+  TopicMetadataView,
+} from './group-types.js';
+import { OffsetManager } from './offset-manager.js';
+import { decodeGroupRecord, type GroupRecord, GroupRecordType } from './records-codec.js';
+import { type Scheduler, TimerScheduler } from './scheduler.js';
+
+export interface GroupCoordinatorOptions {
+  log: GroupLog;
+  topics: TopicMetadataView;
+  config?: Partial<GroupCoordinatorConfig>;
+  scheduler?: Scheduler;
+  logger?: GroupLogger;
+  /** For lag in inspectGroups(); the broker supplies it. */
+  logEndOffset?: LogEndOffsetLookup;
+}
+
+const SILENT: GroupLogger = { info() {}, warn() {}, error() {} };
+const LOADING = ErrorCode.COORDINATOR_LOAD_IN_PROGRESS;
+
+export class GroupCoordinator {
+  readonly config: GroupCoordinatorConfig;
+  private readonly ctx: GroupContext;
+  private readonly classic: ClassicGroupManager;
+  private readonly consumer: ConsumerGroupManager;
+  private readonly offsetManager: OffsetManager;
+  private readonly inspector: GroupInspector;
+  private readonly logEndOffset: LogEndOffsetLookup | undefined;
+  private loading = false;
+  private closed = false;
+
+  constructor(opts: GroupCoordinatorOptions) {
+    this.config = { ...DEFAULT_GROUP_COORDINATOR_CONFIG, ...opts.config };
+    this.ctx = new GroupContext(this.config, opts.scheduler ?? new TimerScheduler(), opts.topics, opts.logger ?? SILENT, opts.log);
+    this.ctx.replayer = (r) => this.applyRecord(r);
+    this.classic = new ClassicGroupManager(this.ctx);
+    this.consumer = new ConsumerGroupManager(this.ctx);
+    this.consumer.onClassicGroupReplaced = (g) => this.classic.unload(g, ErrorCode.REBALANCE_IN_PROGRESS);
+    this.offsetManager = new OffsetManager(this.ctx, this.classic);
+    this.inspector = new GroupInspector(this.ctx);
+    this.logEndOffset = opts.logEndOffset;
+    this.scheduleOffsetsExpiration();
+  }
+
+  // ------------------------------------------------------------------ loading
+
+  /** True while replay() runs: every request is answered COORDINATOR_LOAD_IN_PROGRESS. */
+  isLoading(): boolean {
+    return this.loading;
+  }
+
+  /**
+   * Rebuilds the state from `__consumer_offsets` records (in log order), then starts the
+   * members' session timers. Requests arriving meanwhile get COORDINATOR_LOAD_IN_PROGRESS.
+   */
+  async replay(records: Iterable<GroupLogRecord> | AsyncIterable<GroupLogRecord>): Promise<void> {
+    this.loading = true;
+    try {
+      for await (const r of records) {
+        const rec = decodeGroupRecord(r.key, r.value);
+        if (rec !== undefined) this.applyRecord(rec);
+      }
+    } finally {
+      this.loading = false;
+    }
+    for (const g of this.ctx.groups.values()) {
+      if (g instanceof ClassicGroup) this.classic.onLoaded(g);
+      else this.consumer.onLoaded(g);
+    }
+  }
+
+  /** Applies one record to the in-memory state: replay at startup and live writes alike. */
+  private applyRecord(rec: GroupRecord): void {
+    const { groups, offsets } = this.ctx;
+    const now = this.ctx.scheduler.now();
+    switch (rec.type) {
+      case GroupRecordType.OFFSET_COMMIT:
+        if (rec.value === null) {
+          offsets.remove(rec.groupId, rec.topic, rec.partition);
+        } else {
+          offsets.put(rec.groupId, rec.topic, rec.partition, rec.value);
+          // Offsets without a group record belong to a "simple" group (Kafka does the same).
+          if (!groups.has(rec.groupId)) groups.set(rec.groupId, new ClassicGroup(rec.groupId, now));
+        }
+        return;
+      case GroupRecordType.GROUP_METADATA: {
+        const existing = groups.get(rec.groupId);
+        if (rec.value === null) {
+          if (existing instanceof ClassicGroup) {
+            existing.loadState(S.DEAD, now);
+            groups.delete(rec.groupId);
+          }
+        } else if (this.loading) {
+          groups.set(rec.groupId, ClassicGroup.fromRecord(rec.groupId, rec.value));
+        }
+        return;
+      }
+      default: {
+        if (rec.type === GroupRecordType.CONSUMER_GROUP_METADATA && rec.value === null) {
+          if (groups.get(rec.groupId) instanceof ConsumerGroup) groups.delete(rec.groupId);
+          return;
+        }
+        let g = groups.get(rec.groupId);
+        if (!(g instanceof ConsumerGroup)) {
+          if (rec.value === null) return;
+          g = new ConsumerGroup(rec.groupId);
+          groups.set(rec.groupId, g);
+        }
+        g.replay(rec);
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------ classic protocol
+
+  async joinGroup(p: JoinGroupParams): Promise<JoinGroupResult> {
+    if (this.loading) return joinError(LOADING, p.memberId);
+    if (p.groupId === '') return joinError(ErrorCode.INVALID_GROUP_ID, p.memberId);
+    if (p.sessionTimeoutMs < this.config.classicGroupMinSessionTimeoutMs || p.sessionTimeoutMs > this.config.classicGroupMaxSessionTimeoutMs) {
+      return joinError(ErrorCode.INVALID_SESSION_TIMEOUT, p.memberId);
+    }
+    const existing = this.ctx.groups.get(p.groupId);
+    if (existing instanceof ConsumerGroup) {
+      // Brook does not run classic members inside KIP-848 groups; an empty one is converted.
+      if (!existing.isEmpty()) return joinError(ErrorCode.INCONSISTENT_GROUP_PROTOCOL, p.memberId);
+      this.deleteGroupState(existing, []);
+    }
+    const params = p.rebalanceTimeoutMs < 0 ? { ...p, rebalanceTimeoutMs: p.sessionTimeoutMs } : p;
+    return new Promise((resolve) => this.classic.join(params, resolve));
+  }
+
+  async syncGroup(p: SyncGroupParams): Promise<SyncGroupResult> {
+    if (this.loading) return syncError(LOADING);
+    if (p.groupId === '') return syncError(ErrorCode.INVALID_GROUP_ID);
+    return new Promise((resolve) => this.classic.sync(p, resolve));
+  }
+
+  async heartbeat(p: HeartbeatParams): Promise<{ errorCode: ErrorCode }> {
+    if (this.loading) return { errorCode: LOADING };
+    if (p.groupId === '') return { errorCode: ErrorCode.INVALID_GROUP_ID };
+    return { errorCode: this.classic.heartbeat(p) };
+  }
+
+  /** LeaveGroup; v0-2 carry one member: pass it as a one-element list. */
+  async leaveGroup(groupId: string, members: LeaveGroupMemberParams[]): Promise<LeaveGroupResult> {
+    if (this.loading) return { errorCode: LOADING, members: [] };
+    if (groupId === '') return { errorCode: ErrorCode.INVALID_GROUP_ID, members: [] };
+    const result = this.classic.leave(groupId, members);
+    const err = await this.ctx.flushed(groupId);
+    return err === ErrorCode.NONE ? result : { errorCode: err, members: [] };
+  }
+
+  // ------------------------------------------------------------------ KIP-848
+
+  async consumerGroupHeartbeat(p: ConsumerGroupHeartbeatParams): Promise<ConsumerGroupHeartbeatResult> {
+    const error = (errorCode: ErrorCode): ConsumerGroupHeartbeatResult => ({
+      errorCode,
+      errorMessage: null,
+      memberId: null,
+      memberEpoch: 0,
+      heartbeatIntervalMs: 0,
+      assignment: null,
+    });
+    if (this.loading) return error(LOADING);
+    const result = this.consumer.heartbeat(p);
+    const err = await this.ctx.flushed(p.groupId);
+    return err === ErrorCode.NONE || result.errorCode !== ErrorCode.NONE ? result : error(err);
+  }
+
+  consumerGroupDescribe(groupIds: readonly string[]): ConsumerGroupDescription[] {
+    return groupIds.map((id) =>
+      this.loading ? { ...this.inspector.consumerGroupDescribe(id), errorCode: LOADING, errorMessage: null } : this.inspector.consumerGroupDescribe(id),
+    );
+  }
+
+  // ------------------------------------------------------------------ offsets
+
+  async commitOffsets(p: OffsetCommitParams): Promise<OffsetCommitResult> {
+    const code = this.loading ? LOADING : ErrorCode.NONE;
+    if (code !== ErrorCode.NONE) {
+      return { topics: p.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((x) => ({ partitionIndex: x.partitionIndex, errorCode: code })) })) };
+    }
+    return this.offsetManager.commit(p);
+  }
+
+  /** OffsetFetch for one or more groups (v8+ batches groups; older versions pass one). */
+  fetchOffsets(groups: readonly OffsetFetchGroupParams[]): OffsetFetchGroupResult[] {
+    return groups.map((g) => (this.loading ? { groupId: g.groupId, errorCode: LOADING, topics: [] } : this.offsetManager.fetch(g)));
+  }
+
+  async deleteOffsets(groupId: string, topics: { name: string; partitionIndexes: number[] }[]): Promise<OffsetDeleteResult> {
+    if (this.loading) return { errorCode: LOADING, topics: [] };
+    return this.offsetManager.deleteOffsets(groupId, topics);
+  }
+
+  // ------------------------------------------------------------------ admin
+
+  listGroups(statesFilter: readonly string[] = [], typesFilter: readonly string[] = []): ListGroupsResult {
+    if (this.loading) return { errorCode: LOADING, groups: [] };
+    return { errorCode: ErrorCode.NONE, groups: this.inspector.listGroups(statesFilter, typesFilter) };
+  }
+
+  describeGroups(groupIds: readonly string[], apiVersion = 5): DescribedGroup[] {
+    return groupIds.map((id) => {
+      const d = this.inspector.describeGroup(id, apiVersion);
+      return this.loading ? { ...d, errorCode: LOADING, members: [] } : d;
+    });
+  }
+
+  async deleteGroups(groupIds: readonly string[]): Promise<{ groupId: string; errorCode: ErrorCode }[]> {
+    return Promise.all(groupIds.map((groupId) => this.deleteGroup(groupId)));
+  }
+
+  private async deleteGroup(groupId: string): Promise<{ groupId: string; errorCode: ErrorCode }> {
+    if (this.loading) return { groupId, errorCode: LOADING };
+    const g = this.ctx.groups.get(groupId);
+    if (g === undefined || (g instanceof ClassicGroup && g.is(S.DEAD))) return { groupId, errorCode: ErrorCode.GROUP_ID_NOT_FOUND };
+    if (!g.isEmpty()) return { groupId, errorCode: ErrorCode.NON_EMPTY_GROUP };
+    const errorCode = await this.deleteGroupState(g, this.offsetManager.offsetTombstones(groupId));
+    return { groupId, errorCode };
+  }
+
+  /** Writes `records` plus the group's tombstones and drops the group from memory. */
+  private deleteGroupState(g: Group, records: GroupRecord[]): Promise<ErrorCode> {
+    const all = [...records];
+    if (g instanceof ClassicGroup) {
+      this.classic.unload(g, ErrorCode.COORDINATOR_NOT_AVAILABLE);
+      all.push({ type: GroupRecordType.GROUP_METADATA, groupId: g.groupId, value: null });
+    } else {
+      this.consumer.unload(g);
+      all.push(...this.consumer.groupTombstones(g));
+    }
+    return this.ctx.write(g.groupId, all, true);
+  }
+
+  /**
+   * Deletes offsets past `offsets.retention.minutes` (Kafka's rules: for an empty classic group
+   * counted from when it became empty, otherwise from the commit, and never for topics the group
+   * consumes), then empty groups left without offsets. Runs every
+   * `offsets.retention.check.interval.ms`; callable directly.
+   */
+  async expireOffsets(): Promise<void> {
+    if (this.loading) return;
+    const writes: Promise<ErrorCode>[] = [];
+    const ids = new Set<string>([...this.ctx.groups.keys(), ...this.ctx.offsets.groupIds()]);
+    for (const groupId of ids) {
+      const records: GroupRecord[] = [];
+      const allExpired = this.offsetManager.cleanupExpiredOffsets(groupId, records);
+      const g = this.ctx.groups.get(groupId);
+      if (allExpired && g !== undefined && g.isEmpty()) writes.push(this.deleteGroupState(g, records));
+      else if (records.length > 0) writes.push(this.ctx.write(groupId, records, true));
+    }
+    await Promise.all(writes);
+  }
+
+  private scheduleOffsetsExpiration(): void {
+    this.ctx.scheduler.schedule(timerKey.offsetsExpiration, this.config.offsetsRetentionCheckIntervalMs, () => {
+      if (this.closed) return;
+      void this.expireOffsets().finally(() => this.scheduleOffsetsExpiration());
+    });
+  }
+
+  // ------------------------------------------------------------------ introspection
+
+  /** Groups as the embedded API and the console show them; all groups unless `groupId` is given. */
+  inspectGroups(options: { groupId?: string; logEndOffset?: LogEndOffsetLookup } = {}): GroupInspection[] {
+    const lookup = options.logEndOffset ?? this.logEndOffset;
+    const ids = options.groupId !== undefined ? [options.groupId] : [...this.ctx.groups.keys()].sort();
+    const out: GroupInspection[] = [];
+    for (const id of ids) {
+      const view = this.inspector.inspect(id, lookup);
+      if (view !== undefined) out.push(view);
+    }
+    return out;
+  }
+
+  /** Waits for every append in flight (tests, orderly shutdown). */
+  flush(): Promise<void> {
+    return this.ctx.flushAll();
+  }
+
+  /** Stops timers and answers parked JoinGroup/SyncGroup requests with NOT_COORDINATOR. */
+  close(): void {
+    this.closed = true;
+    this.ctx.scheduler.cancel(timerKey.offsetsExpiration);
+    for (const g of this.ctx.groups.values()) {
+      if (g instanceof ClassicGroup) this.classic.unload(g, ErrorCode.NOT_COORDINATOR);
+      else this.consumer.unload(g);
+    }
+  }
+}

@@ -1,0 +1,85 @@
+import { buildRecordBatch, decodeRecords } from '../protocol/records/records.js';
+import { batchesOf } from '../protocol/records/record-batch.js';
+import type { Cluster, Topic } from '../cluster/cluster.js';
+import type { GroupLog, GroupLogRecord } from './group/group-types.js';
+
+export const OFFSETS_TOPIC = '__consumer_offsets';
+
+export interface OffsetsTopicOptions {
+  readonly partitions: number; // offsets.topic.num.partitions
+  readonly segmentBytes: number; // offsets.topic.segment.bytes
+}
+
+/** Kafka's partitionFor(groupId): Utils.abs(groupId.hashCode()) % partitions, Java's String.hashCode. */
+export function offsetsPartitionFor(groupId: string, partitions: number): number {
+  let h = 0;
+  for (let i = 0; i < groupId.length; i++) h = (Math.imul(h, 31) + groupId.charCodeAt(i)) | 0;
+  const abs = h === -2147483648 ? 0 : Math.abs(h);
+  return abs % partitions;
+}
+
+/**
+ * The group coordinator's durable state as the compacted internal topic `__consumer_offsets`:
+ * each write is one batch appended to the group's partition and acknowledged once the flush
+ * policy is satisfied; restart replays every partition. The topic is created on first use, as
+ * Kafka does, so a broker that never sees a group starts without it.
+ */
+export class OffsetsTopicLog implements GroupLog {
+  private creating: Promise<Topic> | undefined;
+
+  constructor(
+    private readonly cluster: Cluster,
+    private readonly opts: OffsetsTopicOptions,
+  ) {}
+
+  /** The topic, creating it if needed. */
+  topic(): Promise<Topic> {
+    const existing = this.cluster.topic(OFFSETS_TOPIC);
+    if (existing) return Promise.resolve(existing);
+    this.creating ??= this.cluster
+      .createTopic(OFFSETS_TOPIC, this.opts.partitions, { 'cleanup.policy': 'compact', 'segment.bytes': String(this.opts.segmentBytes), 'compression.type': 'producer' }, { internal: true })
+      .then((r) => {
+        const t = r.topic ?? this.cluster.topic(OFFSETS_TOPIC);
+        if (!t) throw new Error(`cannot create ${OFFSETS_TOPIC}: ${r.errorMessage ?? r.errorCode}`);
+        return t;
+      })
+      .finally(() => {
+        this.creating = undefined;
+      });
+    return this.creating;
+  }
+
+  async append(records: GroupLogRecord[], groupId: string): Promise<void> {
+    if (records.length === 0) return;
+    const topic = await this.topic();
+    const partition = topic.partitions[offsetsPartitionFor(groupId, topic.partitions.length)];
+    const batch = buildRecordBatch({ records: records.map((r) => ({ key: r.key, value: r.value })) });
+    const { flushed } = partition.log.append(batch);
+    for (const wake of partition.appendWatchers) wake(batch.length);
+    if (flushed) await flushed;
+  }
+
+  /** Every record of every partition, oldest first (replay order within a group is preserved). */
+  *readAll(): Generator<GroupLogRecord> {
+    const topic = this.cluster.topic(OFFSETS_TOPIC);
+    if (!topic) return;
+    for (const p of topic.partitions) {
+      let offset = p.logStartOffset;
+      const end = p.highWatermark;
+      while (offset < end) {
+        const res = p.log.read(offset, 1 << 20, { maxOffset: end, minOneBatch: true });
+        if (!res || res.batches.length === 0) break;
+        for (const chunk of res.batches) {
+          for (const batch of batchesOf(chunk)) {
+            if (batch.isControl) continue;
+            for (const rec of decodeRecords(chunk, batch.pos)) {
+              if (rec.offset < offset) continue;
+              if (rec.key) yield { key: rec.key, value: rec.value };
+            }
+            offset = batch.lastOffset + 1;
+          }
+        }
+      }
+    }
+  }
+}

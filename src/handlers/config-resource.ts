@@ -1,0 +1,165 @@
+// What DescribeConfigs, AlterConfigs and IncrementalAlterConfigs share: Kafka's ConfigResource
+// types, the checks Kafka's ConfigAdminManager runs before touching any resource (duplicate
+// resources, duplicate keys, null values, the node id in a BROKER name), the topic alteration
+// path of its controller (validate the resulting overrides, then check the topic exists, then
+// apply), and the one logger Brook exposes as a BROKER_LOGGER resource. Dynamic broker
+// configuration does not exist in Brook: every BROKER change is refused with INVALID_REQUEST.
+import type { BrokerContext } from './broker-context.js';
+import { ErrorCode } from '../protocol/errors.js';
+import { topicNameError } from '../cluster/topic-name.js';
+import { BROKER_CONFIGS } from '../config/broker-config.js';
+
+/** Kafka's ConfigResource.Type ids. */
+export const ConfigResourceType = {
+  UNKNOWN: 0,
+  TOPIC: 2,
+  BROKER: 4,
+  BROKER_LOGGER: 8,
+  CLIENT_METRICS: 16,
+  GROUP: 32,
+} as const;
+
+export interface ApiError {
+  readonly errorCode: number;
+  readonly errorMessage: string | null;
+}
+
+export const NO_ERROR: ApiError = { errorCode: ErrorCode.NONE, errorMessage: null };
+
+export function invalidRequest(message: string): ApiError {
+  return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: message };
+}
+
+/** Kafka's ConfigResource.Type names, for messages. */
+export function resourceTypeName(type: number): string {
+  for (const [name, id] of Object.entries(ConfigResourceType)) if (id === type) return name;
+  return 'UNKNOWN';
+}
+
+/**
+ * Indexes of resources named twice (same type and name): Kafka answers every copy with
+ * INVALID_REQUEST "Each resource must appear at most once." and touches none of them.
+ */
+export function duplicateResources(resources: readonly { resourceType: number; resourceName: string }[]): Set<number> {
+  const first = new Map<string, number>();
+  const dup = new Set<number>();
+  resources.forEach((r, i) => {
+    const key = `${r.resourceType}\u0000${r.resourceName}`;
+    const seen = first.get(key);
+    if (seen === undefined) first.set(key, i);
+    else dup.add(seen).add(i);
+  });
+  return dup;
+}
+
+/** ConfigAdminManager's shape checks of one resource's changes, in Kafka's order. */
+export function checkChanges(configs: readonly { name: string; value: string | null; configOperation?: number }[]): ApiError | null {
+  const names = new Set<string>();
+  for (const c of configs) {
+    if (names.has(c.name)) return invalidRequest('Error due to duplicate config keys');
+    names.add(c.name);
+  }
+  const nulls = configs.filter((c) => c.value === null && c.configOperation !== AlterOp.DELETE).map((c) => c.name);
+  if (nulls.length > 0) return invalidRequest(`Null value not supported for : ${nulls.join(', ')}`);
+  return null;
+}
+
+/** IncrementalAlterConfigs operations (AlterConfigOp.OpType ids). */
+export const AlterOp = { SET: 0, DELETE: 1, APPEND: 2, SUBTRACT: 3 } as const;
+
+/** A BROKER or BROKER_LOGGER resource must name this node (Kafka: validateResourceNameIsCurrentNodeId). */
+export function checkNodeName(name: string, nodeId: number): ApiError | null {
+  if (!/^[+-]?\d+$/.test(name) || !Number.isSafeInteger(Number(name))) return invalidRequest(`Node id must be an integer, but it is: ${name}`);
+  if (Number(name) !== nodeId) return invalidRequest(`Unexpected broker id, expected ${nodeId}, but received ${name}`);
+  return null;
+}
+
+/**
+ * A change to a BROKER resource ('' = cluster default, else this node's id). Kafka refuses
+ * settings that are not dynamic with this message; Brook has no dynamic broker configuration
+ * at all, so the others are refused too, saying where to set them.
+ */
+export function alterBroker(name: string, configNames: readonly string[], nodeId: number): ApiError {
+  if (name !== '') {
+    const err = checkNodeName(name, nodeId);
+    if (err) return err;
+  }
+  if (configNames.length === 0) return NO_ERROR;
+  const readOnly = configNames.filter((n) => BROKER_CONFIGS.get(n)?.updateMode === 'read-only');
+  if (readOnly.length > 0) return invalidRequest(`Cannot update these configs dynamically: [${readOnly.join(', ')}]`);
+  return invalidRequest(
+    `Dynamic broker configuration is not supported by this broker: set these configs in its static configuration and restart: [${configNames.join(', ')}]`,
+  );
+}
+
+/**
+ * The controller's topic path (ConfigurationControlManager + ControllerConfigurationValidator):
+ * the name is checked, then the resulting overrides are validated, then the topic must exist;
+ * only then are the overrides replaced. `compute` turns the current overrides into the new ones.
+ */
+export function alterTopic(
+  broker: BrokerContext,
+  name: string,
+  compute: (current: Readonly<Record<string, string>>) => { overrides: Record<string, string> } | { error: ApiError },
+  validateOnly: boolean,
+): ApiError {
+  if (name === '') return invalidRequest('Default topic resources are not allowed.');
+  const nameError = topicNameError(name);
+  if (nameError) return { errorCode: ErrorCode.INVALID_TOPIC_EXCEPTION, errorMessage: nameError };
+  const topic = broker.cluster.topic(name);
+  const next = compute(topic?.configs ?? {});
+  if ('error' in next) return next.error;
+  const { overrides } = next;
+  const invalid = broker.configs.validateTopicConfigs(overrides);
+  if (invalid) return { errorCode: invalid.errorCode, errorMessage: invalid.message };
+  if (!topic) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `The topic '${name}' does not exist.` };
+  if (!validateOnly) broker.cluster.setTopicConfigs(name, overrides);
+  return NO_ERROR;
+}
+
+/** Brook's one logger, under log4j's name for the root logger. */
+export const ROOT_LOGGER = 'root';
+
+/** log4j levels Kafka accepts (LogLevelConfig.VALID_LOG_LEVELS) and their pino names. */
+const LEVELS: ReadonlyMap<string, string> = new Map([
+  ['OFF', 'silent'],
+  ['FATAL', 'fatal'],
+  ['ERROR', 'error'],
+  ['WARN', 'warn'],
+  ['INFO', 'info'],
+  ['DEBUG', 'debug'],
+  ['TRACE', 'trace'],
+]);
+
+/** The root logger's level in log4j's words, for DescribeConfigs of a BROKER_LOGGER. */
+export function rootLogLevel(broker: BrokerContext): string {
+  for (const [log4j, pinoLevel] of LEVELS) if (pinoLevel === broker.log.level) return log4j;
+  return broker.log.level.toUpperCase();
+}
+
+/** IncrementalAlterConfigs on a BROKER_LOGGER: Kafka's validateLogLevelConfigs, then the change. */
+export function alterLoggers(broker: BrokerContext, name: string, configs: readonly { name: string; configOperation: number; value: string | null }[], validateOnly: boolean): ApiError {
+  const err = checkNodeName(name, broker.nodeId);
+  if (err) return err;
+  let level: string | undefined;
+  for (const c of configs) {
+    if (c.configOperation === AlterOp.APPEND || c.configOperation === AlterOp.SUBTRACT) {
+      const op = c.configOperation === AlterOp.APPEND ? 'APPEND' : 'SUBTRACT';
+      return invalidRequest(`${op} operation is not allowed for the BROKER_LOGGER resource`);
+    }
+    if (c.configOperation !== AlterOp.SET && c.configOperation !== AlterOp.DELETE) {
+      return invalidRequest(`Unknown operation type ${c.configOperation} is not allowed for the BROKER_LOGGER resource`);
+    }
+    if (c.name !== ROOT_LOGGER) return { errorCode: ErrorCode.INVALID_CONFIG, errorMessage: `Logger ${c.name} does not exist!` };
+    if (c.configOperation === AlterOp.DELETE) return invalidRequest(`Removing the log level of the ${ROOT_LOGGER} logger is not allowed`);
+    level = LEVELS.get(c.value ?? '');
+    if (level === undefined || c.value === 'OFF') {
+      return {
+        errorCode: ErrorCode.INVALID_CONFIG,
+        errorMessage: `Cannot set the log level of ${c.name} to ${c.value} as it is not a supported log level. Valid log levels are DEBUG, ERROR, FATAL, INFO, TRACE, WARN`,
+      };
+    }
+  }
+  if (!validateOnly && level !== undefined) broker.log.level = level;
+  return NO_ERROR;
+}

@@ -1,0 +1,401 @@
+import { join } from 'node:path';
+import { BatchHeader, RecordBatchHeader } from '../protocol/records/record-batch.js';
+import { type FileSystem, readFully, readWholeFile, writeFully } from './file-system.js';
+import { OffsetIndex } from './offset-index.js';
+import { TimeIndex } from './time-index.js';
+
+/** What the header walk yields; plain numbers, so the scan buffer can be reused. */
+export interface BatchInfo {
+  position: number;
+  size: number;
+  baseOffset: number;
+  lastOffset: number;
+  maxTimestamp: number;
+}
+
+const MAGIC_V2 = 2;
+const INT32_MAX = 0x7fffffff;
+/** Header walks read this much at a time: many small batches per syscall, one for a large one. */
+const SCAN_BLOCK = 16 * 1024;
+/** Recovery validates CRCs over blocks this large (batches larger are read on their own). */
+const RECOVERY_BLOCK = 1024 * 1024;
+
+export function segmentFileName(baseOffset: number, suffix: '.log' | '.index' | '.timeindex'): string {
+  return String(baseOffset).padStart(20, '0') + suffix;
+}
+
+export interface SegmentSettings {
+  indexIntervalBytes: number;
+  segmentIndexBytes: number;
+}
+
+/**
+ * One segment of a partition log: `<base>.log` plus its offset and time indexes (Kafka's
+ * LogSegment). The log file is written with positional writes at `size`; all bookkeeping
+ * (size, next offset, max timestamp, indexes) lives in memory and is rebuilt at open.
+ */
+export class LogSegment {
+  /** Exclusive: the offset after the last batch (baseOffset when empty). */
+  nextOffset: number;
+  size = 0;
+  maxTimestampSoFar = -1;
+  /** Last offset of the batch that carried maxTimestampSoFar (Kafka's shallow offset). */
+  offsetOfMaxTimestampSoFar = -1;
+  /** Max timestamp of the first batch: segment.ms counts from it (Kafka's rollingBasedTimestamp). */
+  rollingBasedTimestamp = -1;
+  /** Set once the segment stopped being the active one and its index files were written. */
+  sealed = false;
+  offsetIndex: OffsetIndex;
+  timeIndex: TimeIndex;
+  private bytesSinceLastIndexEntry = 0;
+  private pendingIndexFds: number[] = [];
+  /** Bytes written (or a truncation) since the last fsync started. */
+  private unsynced = false;
+  private inFlightSync: Promise<void> | null = null;
+  private closed = false;
+
+  private constructor(
+    readonly dir: string,
+    readonly baseOffset: number,
+    private readonly fs: FileSystem,
+    private readonly fd: number,
+    private settings: SegmentSettings,
+    /** When the segment object was made: segment.ms fallback when batches carry no timestamps. */
+    readonly created: number,
+  ) {
+    this.nextOffset = baseOffset;
+    this.offsetIndex = new OffsetIndex(baseOffset, OffsetIndex.maxEntriesFor(settings.segmentIndexBytes));
+    this.timeIndex = new TimeIndex(baseOffset, TimeIndex.maxEntriesFor(settings.segmentIndexBytes));
+  }
+
+  static create(dir: string, baseOffset: number, settings: SegmentSettings, fs: FileSystem, now: number): LogSegment {
+    for (const suffix of ['.index', '.timeindex'] as const) unlinkQuietly(fs, join(dir, segmentFileName(baseOffset, suffix)));
+    const fd = fs.openSync(join(dir, segmentFileName(baseOffset, '.log')), 'w+');
+    return new LogSegment(dir, baseOffset, fs, fd, settings, now);
+  }
+
+  /** Opens an existing segment without reading it; follow with loadIndexes() or recover(). */
+  static open(dir: string, baseOffset: number, settings: SegmentSettings, fs: FileSystem, now: number): LogSegment {
+    const fd = fs.openSync(join(dir, segmentFileName(baseOffset, '.log')), 'r+');
+    const segment = new LogSegment(dir, baseOffset, fs, fd, settings, now);
+    segment.size = fs.fstatSize(fd);
+    return segment;
+  }
+
+  path(suffix: '.log' | '.index' | '.timeindex'): string {
+    return join(this.dir, segmentFileName(this.baseOffset, suffix));
+  }
+
+  updateSettings(settings: SegmentSettings): void {
+    this.settings = settings;
+    if (!this.sealed) {
+      this.offsetIndex.maxEntries = OffsetIndex.maxEntriesFor(settings.segmentIndexBytes);
+      this.timeIndex.maxEntries = TimeIndex.maxEntriesFor(settings.segmentIndexBytes);
+    }
+  }
+
+  /** Writes whole batches (offsets already assigned) at the end of the file and indexes them. */
+  append(batches: Buffer): void {
+    const start = this.size;
+    try {
+      writeFully(this.fs, this.fd, batches, start);
+    } catch (err) {
+      // A short write must not leave a torn batch that later appends would follow.
+      try {
+        this.fs.ftruncateSync(this.fd, start);
+      } catch {
+        // recovery truncates it at the next open
+      }
+      throw err;
+    }
+    this.size += batches.length;
+    this.unsynced = true;
+    let pos = 0;
+    while (pos < batches.length) {
+      const h = new RecordBatchHeader(batches, pos);
+      const size = h.sizeInBytes;
+      this.indexBatch(start + pos, size, h.lastOffset, h.maxTimestamp);
+      pos += size;
+    }
+  }
+
+  private indexBatch(position: number, size: number, lastOffset: number, maxTimestamp: number): void {
+    if (position === 0) this.rollingBasedTimestamp = maxTimestamp;
+    if (maxTimestamp > this.maxTimestampSoFar) {
+      this.maxTimestampSoFar = maxTimestamp;
+      this.offsetOfMaxTimestampSoFar = lastOffset;
+    }
+    if (this.bytesSinceLastIndexEntry > this.settings.indexIntervalBytes) {
+      this.offsetIndex.append(lastOffset, position);
+      this.timeIndex.maybeAppend(this.maxTimestampSoFar, this.offsetOfMaxTimestampSoFar);
+      this.bytesSinceLastIndexEntry = 0;
+    }
+    this.bytesSinceLastIndexEntry += size;
+    this.nextOffset = lastOffset + 1;
+  }
+
+  /** Batch headers from `position` to the end of the segment; stops at an incomplete one. */
+  *headersFrom(position: number): Generator<BatchInfo> {
+    const block = Buffer.allocUnsafe(SCAN_BLOCK);
+    let blockStart = 0;
+    let blockLen = 0;
+    let pos = position;
+    while (this.size - pos >= BatchHeader.SIZE) {
+      if (pos < blockStart || pos + BatchHeader.SIZE > blockStart + blockLen) {
+        blockStart = pos;
+        blockLen = readFully(this.fs, this.fd, block, Math.min(SCAN_BLOCK, this.size - pos), pos);
+        if (blockLen < BatchHeader.SIZE) return;
+      }
+      const h = new RecordBatchHeader(block, pos - blockStart);
+      const size = h.sizeInBytes;
+      if (size < BatchHeader.SIZE || pos + size > this.size) return;
+      yield { position: pos, size, baseOffset: h.baseOffset, lastOffset: h.lastOffset, maxTimestamp: h.maxTimestamp };
+      pos += size;
+    }
+  }
+
+  /** The first batch whose last offset is ≥ `offset`, or null when the segment ends before. */
+  translateOffset(offset: number): BatchInfo | null {
+    for (const b of this.headersFrom(this.offsetIndex.lookup(offset).position)) {
+      if (b.lastOffset >= offset) return b;
+    }
+    return null;
+  }
+
+  /** Reads `length` bytes at `position` into a fresh buffer. */
+  readAt(position: number, length: number): Buffer {
+    const buf = Buffer.allocUnsafe(length);
+    const n = readFully(this.fs, this.fd, buf, length, position);
+    return n === length ? buf : buf.subarray(0, n);
+  }
+
+  /**
+   * Loads the index files and checks them against the log (Kafka's sanityCheck); false when an
+   * index is missing or corrupt, and the caller then runs recover(). On success the tail after the
+   * last index entry is walked to find the next offset and the max timestamp.
+   */
+  loadIndexes(): boolean {
+    const offsetPath = this.path('.index');
+    const timePath = this.path('.timeindex');
+    if (!this.fs.existsSync(offsetPath) || !this.fs.existsSync(timePath)) return false;
+    const offsetIndex = OffsetIndex.fromBuffer(this.baseOffset, readWholeFile(this.fs, offsetPath), OffsetIndex.maxEntriesFor(this.settings.segmentIndexBytes), this.size);
+    if (!offsetIndex) return false;
+    if (offsetIndex.entries > 0) {
+      // The last entry must name a real batch: catches an index left longer than its log.
+      const last = offsetIndex.entry(offsetIndex.entries - 1);
+      const header = this.readAt(last.position, BatchHeader.SIZE);
+      if (header.length < BatchHeader.SIZE || new RecordBatchHeader(header, 0).lastOffset !== last.offset) return false;
+    }
+    this.offsetIndex = offsetIndex;
+    this.bytesSinceLastIndexEntry = 0;
+    this.nextOffset = this.baseOffset;
+    for (const b of this.headersFrom(offsetIndex.lastPosition)) {
+      if (b.position === 0) this.rollingBasedTimestamp = b.maxTimestamp;
+      if (b.maxTimestamp > this.maxTimestampSoFar) {
+        this.maxTimestampSoFar = b.maxTimestamp;
+        this.offsetOfMaxTimestampSoFar = b.lastOffset;
+      }
+      this.bytesSinceLastIndexEntry += b.size;
+      this.nextOffset = b.lastOffset + 1;
+    }
+    const timeIndex = TimeIndex.fromBuffer(this.baseOffset, readWholeFile(this.fs, timePath), TimeIndex.maxEntriesFor(this.settings.segmentIndexBytes), this.nextOffset - 1);
+    if (!timeIndex) return false;
+    this.timeIndex = timeIndex;
+    const lastTime = timeIndex.lastEntry();
+    if (lastTime.timestamp > this.maxTimestampSoFar) {
+      this.maxTimestampSoFar = lastTime.timestamp;
+      this.offsetOfMaxTimestampSoFar = lastTime.offset;
+    }
+    if (this.rollingBasedTimestamp < 0 && this.size >= BatchHeader.SIZE) {
+      this.rollingBasedTimestamp = new RecordBatchHeader(this.readAt(0, BatchHeader.SIZE), 0).maxTimestamp;
+    }
+    return true;
+  }
+
+  /**
+   * Kafka's LogSegment.recover: validates every batch (size, magic, CRC32C, offsets increasing
+   * and within int32 of the base), rebuilds both indexes, and truncates the file at the first
+   * invalid byte. Returns the number of bytes truncated.
+   */
+  recover(): number {
+    this.offsetIndex.clear();
+    this.timeIndex.clear();
+    this.bytesSinceLastIndexEntry = 0;
+    this.maxTimestampSoFar = -1;
+    this.offsetOfMaxTimestampSoFar = -1;
+    this.rollingBasedTimestamp = -1;
+    this.nextOffset = this.baseOffset;
+    const fileSize = this.size;
+    let valid = 0;
+    let block: Buffer = Buffer.alloc(0);
+    let blockStart = 0;
+    for (;;) {
+      if (fileSize - valid < BatchHeader.LOG_OVERHEAD) break;
+      if (valid + BatchHeader.LOG_OVERHEAD > blockStart + block.length) {
+        blockStart = valid;
+        block = this.readAt(valid, Math.min(RECOVERY_BLOCK, fileSize - valid));
+      }
+      let size = BatchHeader.LOG_OVERHEAD + block.readInt32BE(valid - blockStart + BatchHeader.BATCH_LENGTH);
+      if (size < BatchHeader.SIZE || valid + size > fileSize) break;
+      let buf = block;
+      let at = valid - blockStart;
+      if (at + size > block.length) {
+        if (size > RECOVERY_BLOCK) {
+          buf = this.readAt(valid, size);
+          at = 0;
+        } else {
+          blockStart = valid;
+          block = this.readAt(valid, Math.min(RECOVERY_BLOCK, fileSize - valid));
+          buf = block;
+          at = 0;
+        }
+        if (at + size > buf.length) break;
+      }
+      const h = new RecordBatchHeader(buf, at);
+      size = h.sizeInBytes;
+      if (h.magic !== MAGIC_V2 || h.lastOffsetDelta < 0 || h.baseOffset < this.nextOffset) break;
+      if (h.lastOffset - this.baseOffset > INT32_MAX || !h.isCrcValid()) break;
+      this.indexBatch(valid, size, h.lastOffset, h.maxTimestamp);
+      valid += size;
+    }
+    const truncated = fileSize - valid;
+    if (truncated > 0) {
+      this.fs.ftruncateSync(this.fd, valid);
+      this.size = valid;
+      this.unsynced = true;
+    }
+    return truncated;
+  }
+
+  /**
+   * Removes the batch holding `offset` and everything after it (Kafka truncates at the batch
+   * boundary). Returns the bytes removed.
+   */
+  truncateTo(offset: number): number {
+    const batch = offset <= this.baseOffset ? null : this.translateOffset(offset);
+    const position = offset <= this.baseOffset ? 0 : batch ? batch.position : this.size;
+    if (position >= this.size) return 0;
+    const removed = this.size - position;
+    this.fs.ftruncateSync(this.fd, position);
+    this.size = position;
+    this.offsetIndex.truncateTo(offset);
+    this.timeIndex.truncateTo(offset);
+    // Recompute the in-memory tail state from what is left.
+    this.maxTimestampSoFar = -1;
+    this.offsetOfMaxTimestampSoFar = -1;
+    for (let i = 0; i < this.timeIndex.entries; i++) {
+      const e = this.timeIndex.entry(i);
+      this.maxTimestampSoFar = e.timestamp;
+      this.offsetOfMaxTimestampSoFar = e.offset;
+    }
+    this.nextOffset = this.baseOffset;
+    this.bytesSinceLastIndexEntry = 0;
+    if (position === 0) this.rollingBasedTimestamp = -1;
+    for (const b of this.headersFrom(this.offsetIndex.lastPosition)) {
+      if (b.maxTimestamp > this.maxTimestampSoFar) {
+        this.maxTimestampSoFar = b.maxTimestamp;
+        this.offsetOfMaxTimestampSoFar = b.lastOffset;
+      }
+      this.bytesSinceLastIndexEntry += b.size;
+      this.nextOffset = b.lastOffset + 1;
+    }
+    this.unsynced = true;
+    return removed;
+  }
+
+  /**
+   * The segment stops being active: add the final time index entry and write both index files
+   * (their fsync happens with the next flush of this segment).
+   */
+  seal(): void {
+    if (this.sealed) return;
+    this.sealed = true;
+    this.timeIndex.maybeAppend(this.maxTimestampSoFar, this.offsetOfMaxTimestampSoFar, true);
+    this.writeIndexFiles();
+  }
+
+  /** Makes a sealed segment active again (truncation removed the segments after it). */
+  reactivate(): void {
+    this.sealed = false;
+    this.updateSettings(this.settings);
+  }
+
+  private writeIndexFiles(): void {
+    for (const fd of this.pendingIndexFds) this.fs.closeSync(fd);
+    this.pendingIndexFds = [];
+    for (const [suffix, data] of [['.index', this.offsetIndex.toBuffer()], ['.timeindex', this.timeIndex.toBuffer()]] as const) {
+      const fd = this.fs.openSync(this.path(suffix), 'w');
+      writeFully(this.fs, fd, data, 0);
+      this.pendingIndexFds.push(fd);
+    }
+  }
+
+  /** True when flush() has something to make durable. */
+  get needsFlush(): boolean {
+    return this.unsynced || this.pendingIndexFds.length > 0;
+  }
+
+  /** fdatasync the log, plus the index files written at seal and not yet synced. */
+  flush(): Promise<void> {
+    const indexFds = this.pendingIndexFds;
+    this.pendingIndexFds = [];
+    const syncLog = this.unsynced;
+    this.unsynced = false;
+    const syncs = indexFds.map((fd) => this.fs.fdatasync(fd));
+    if (syncLog) syncs.push(this.fs.fdatasync(this.fd));
+    const done = Promise.all(syncs)
+      .then(
+        () => undefined,
+        (err: unknown) => {
+          if (syncLog) this.unsynced = true;
+          throw err;
+        },
+      )
+      .finally(() => {
+        for (const fd of indexFds) this.fs.closeSync(fd);
+        if (this.inFlightSync === settled) this.inFlightSync = null;
+      });
+    const settled: Promise<void> = done.catch(() => undefined);
+    this.inFlightSync = settled;
+    return done;
+  }
+
+  /** Clean close: seal the indexes, sync what is not yet durable, close the file. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.seal();
+    if (this.inFlightSync) await this.inFlightSync;
+    if (this.needsFlush) await this.flush();
+    this.closeFd();
+  }
+
+  /** Unlinks the files; the descriptor is closed once any in-flight fsync on it has settled. */
+  deleteFiles(): Promise<void> {
+    for (const suffix of ['.log', '.index', '.timeindex'] as const) unlinkQuietly(this.fs, this.path(suffix));
+    for (const fd of this.pendingIndexFds) this.fs.closeSync(fd);
+    this.pendingIndexFds = [];
+    const pending = this.inFlightSync;
+    if (!pending) {
+      this.closeFd();
+      return Promise.resolve();
+    }
+    return pending.then(() => this.closeFd());
+  }
+
+  /** Closes the descriptor without syncing (crash simulation, or after deleteFiles). */
+  closeFd(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const fd of this.pendingIndexFds) this.fs.closeSync(fd);
+    this.pendingIndexFds = [];
+    this.fs.closeSync(this.fd);
+  }
+}
+
+function unlinkQuietly(fs: FileSystem, path: string): void {
+  try {
+    fs.unlinkSync(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+}
