@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import { RecordBatchHeader } from '../protocol/records/record-batch.js';
 import { decodeRecords } from '../protocol/records/records.js';
 import { Log } from './log.js';
-import { batch, config, tempDir } from './test-fixtures.js';
+import { TestFileSystem, batch, config, tempDir } from './test-fixtures.js';
 
 const tp = { topic: 't', partition: 0 };
 
@@ -254,6 +254,30 @@ test('segment.ms rolls by the age of the first batch timestamp', async () => {
     assert.equal(log.numberOfSegments, 3);
     log.roll(); // empty active segment at the log end: no-op
     assert.equal(log.numberOfSegments, 3);
+    await log.close();
+  } finally {
+    cleanup();
+  }
+});
+
+test('a consumer that keeps up is served from memory: no disk reads', async () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    const fs = new TestFileSystem();
+    const log = await Log.open(join(dir, 't-0'), tp, config({ segmentBytes: 2000 }), { fs, tailCacheBytes: 16 * 1024 });
+    let position = 0;
+    for (let i = 0; i < 200; i++) {
+      log.append(batch(2, { valueBytes: 50 }));
+      const got = log.read(position, 1 << 20)!;
+      assert.equal(got.batches.length, 1);
+      position = new RecordBatchHeader(got.batches[0], 0).lastOffset + 1;
+      assert.deepEqual(log.read(position, 1 << 20), { batches: [], size: 0 });
+    }
+    assert.ok(log.numberOfSegments > 5);
+    assert.equal(fs.reads, 0);
+    // A consumer from the start goes to the files.
+    assert.equal(log.read(0, 1 << 20, { minOneBatch: true })!.batches.length > 0, true);
+    assert.ok(fs.reads > 0);
     await log.close();
   } finally {
     cleanup();

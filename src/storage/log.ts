@@ -239,7 +239,7 @@ export class Log {
    * `maxOffset` (default: the log end offset). null when `offset` is out of range.
    */
   read(offset: number, maxBytes: number, opts: { maxOffset?: number; minOneBatch?: boolean } = {}): ReadInfo | null {
-    if (offset < this.logStartOffset || offset > this.logEndOffset) return null;
+    if (offset < this.logStartOffset || offset > this.logEndOffset || this.segments.length === 0) return null;
     const maxOffset = Math.min(opts.maxOffset ?? this.logEndOffset, this.logEndOffset);
     const minOneBatch = opts.minOneBatch ?? true;
     if (offset >= maxOffset) return { batches: [], size: 0 };

@@ -41,8 +41,9 @@ export class TailCache {
     }
     let chunk = this.chunks[this.chunks.length - 1];
     if (!chunk || chunk.buf.length - chunk.used < batches.length) {
-      const previous = chunk ? chunk.buf.length * 2 : FIRST_CHUNK;
-      const size = Math.max(Math.min(previous, MAX_CHUNK), batches.length);
+      // A quarter of the budget at most, so eviction keeps about 3/4 of it warm.
+      const cap = Math.min(MAX_CHUNK, Math.max(4096, Math.floor(this.maxBytes / 4)));
+      const size = Math.max(Math.min(chunk ? chunk.buf.length * 2 : FIRST_CHUNK, cap), batches.length);
       chunk = { buf: Buffer.allocUnsafe(size), used: 0, baseOffsets: [], lastOffsets: [], positions: [], sizes: [] };
       this.chunks.push(chunk);
       this.bytes += size;

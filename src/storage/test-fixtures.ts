@@ -27,7 +27,7 @@ export function batch(count: number, opts: { ts?: number; timestamps?: number[];
   });
 }
 
-/** A node:fs FileSystem that counts fdatasync/fsync calls and can cut the next write short. */
+/** A node:fs FileSystem that counts reads and fdatasync/fsync calls and can cut the next write short. */
 export class TestFileSystem implements FileSystem {
   fdatasyncs = 0;
   fsyncs = 0;
@@ -40,7 +40,11 @@ export class TestFileSystem implements FileSystem {
 
   openSync = nodeFileSystem.openSync;
   closeSync = nodeFileSystem.closeSync;
-  readSync = nodeFileSystem.readSync;
+  reads = 0;
+  readSync(fd: number, buf: Uint8Array, offset: number, length: number, position: number): number {
+    this.reads++;
+    return nodeFileSystem.readSync(fd, buf, offset, length, position);
+  }
   fstatSize = nodeFileSystem.fstatSize;
   renameSync = nodeFileSystem.renameSync;
   unlinkSync = nodeFileSystem.unlinkSync;
