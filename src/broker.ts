@@ -63,6 +63,8 @@ export async function createBroker(config: BrokerConfig, log: Logger = pino({ le
     broker: context,
     maxRequestBytes: config.socketRequestMaxBytes,
     maxConnections: config.maxConnections,
+    maxConnectionsPerIp: config.maxConnectionsPerIp,
+    connectionsMaxIdleMs: config.connectionsMaxIdleMs,
     log,
   });
   const port = await server.listen();

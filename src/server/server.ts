@@ -13,6 +13,10 @@ export interface ServerOptions {
   readonly maxRequestBytes: number;
   /** max.connections */
   readonly maxConnections: number;
+  /** max.connections.per.ip */
+  readonly maxConnectionsPerIp: number;
+  /** connections.max.idle.ms: a connection silent this long is closed, as Kafka does. */
+  readonly connectionsMaxIdleMs: number;
   readonly log: Logger;
 }
 
@@ -20,6 +24,7 @@ export interface ServerOptions {
 export class Server {
   private readonly net: NetServer;
   private readonly connections = new Set<Connection>();
+  private readonly perIp = new Map<string, number>();
   private nextId = 1;
   private readonly handlers: Map<number, Handler>;
 
@@ -34,13 +39,29 @@ export class Server {
       socket.destroy();
       return;
     }
+    const ip = socket.remoteAddress ?? '';
+    const fromIp = this.perIp.get(ip) ?? 0;
+    if (fromIp >= this.opts.maxConnectionsPerIp) {
+      this.opts.log.warn({ client: ip, max: this.opts.maxConnectionsPerIp }, 'refusing connection: max.connections.per.ip reached');
+      socket.destroy();
+      return;
+    }
+    this.perIp.set(ip, fromIp + 1);
+    if (Number.isFinite(this.opts.connectionsMaxIdleMs) && this.opts.connectionsMaxIdleMs > 0) {
+      socket.setTimeout(this.opts.connectionsMaxIdleMs, () => socket.destroy());
+    }
     const conn: Connection = new Connection(socket, {
       id: this.nextId++,
       handlers: this.handlers,
       broker: this.opts.broker,
       maxRequestBytes: this.opts.maxRequestBytes,
       log: this.opts.log,
-      onClose: () => this.connections.delete(conn),
+      onClose: () => {
+        if (!this.connections.delete(conn)) return;
+        const n = (this.perIp.get(ip) ?? 1) - 1;
+        if (n > 0) this.perIp.set(ip, n);
+        else this.perIp.delete(ip);
+      },
     });
     this.connections.add(conn);
   }
