@@ -9,6 +9,7 @@ import { handlers } from './handlers/registry.js';
 import type { BrokerContext } from './handlers/broker-context.js';
 import { GroupCoordinator } from './coordinator/group/group-coordinator.js';
 import type { TopicMetadataView } from './coordinator/group/group-types.js';
+import type { GroupInspection } from './coordinator/group/group-inspector.js';
 import { OffsetsTopicLog } from './coordinator/offsets-topic.js';
 
 export interface Broker {
@@ -18,6 +19,11 @@ export interface Broker {
   readonly config: BrokerConfig;
   readonly cluster: Cluster;
   readonly context: BrokerContext;
+  /**
+   * Consumer groups as the console and CLI show them: state, type, protocol, members with
+   * their assignments, and per partition the committed offset, log end offset and lag.
+   */
+  groups(groupId?: string): GroupInspection[];
   stop(): Promise<void>;
 }
 
@@ -89,6 +95,7 @@ export async function createBroker(config: BrokerConfig, log: Logger = pino({ le
     config,
     cluster,
     context,
+    groups: (groupId) => groups.inspectGroups(groupId === undefined ? {} : { groupId }),
     stop() {
       stopping ??= (async () => {
         for (const t of timers) clearInterval(t);

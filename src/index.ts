@@ -21,6 +21,7 @@ export interface StartBrokerOptions {
 }
 
 export type { Broker };
+export type { GroupInspection } from './coordinator/group/group-inspector.js';
 
 export async function startBroker(options: StartBrokerOptions = {}): Promise<Broker> {
   const config =

@@ -63,6 +63,11 @@ export class Writer {
     this.ensure(8);
     if (typeof v === 'bigint') {
       this.buf.writeBigInt64BE(v, this.pos);
+    } else if (v >= 9223372036854775807) {
+      // Long.MAX_VALUE (a sentinel some clients send) reads as a number rounded up to 2^63, which
+      // has no int64 form: write it back as Long.MAX_VALUE instead of throwing.
+      this.buf.writeInt32BE(0x7fffffff, this.pos);
+      this.buf.writeUInt32BE(0xffffffff, this.pos + 4);
     } else {
       const hi = Math.floor(v / 4294967296);
       this.buf.writeInt32BE(hi, this.pos);

@@ -137,17 +137,18 @@ function kafkaDefault(f: FieldSchema, v: number): unknown {
 }
 
 /**
- * The value as it should come back from a decoder, restricted to the fields the version has:
- * unset tagged fields take their defaults.
+ * The value restricted to the fields the version has. With `fill` (for generated values), unset
+ * tagged fields take their defaults, giving what a decoder must return; without it (for decoded
+ * values), a field the decoder left undefined stays undefined and fails the comparison.
  */
-function expected(value: unknown, f: FieldSchema, v: number): unknown {
-  if (value === null || !f.fields) return value === undefined ? kafkaDefault(f, v) : value;
+function expected(value: unknown, f: FieldSchema, v: number, fill = true): unknown {
+  if (value === undefined) return fill ? kafkaDefault(f, v) : undefined;
+  if (value === null || !f.fields) return value;
   const struct = (o: Obj) => {
     const out: Obj = {};
-    for (const sub of present(f.fields!, v)) out[sub.name] = o[sub.name] === undefined ? kafkaDefault(sub, v) : expected(o[sub.name], sub, v);
+    for (const sub of present(f.fields!, v)) out[sub.name] = expected(o[sub.name], sub, v, fill);
     return out;
   };
-  if (value === undefined) return kafkaDefault(f, v);
   return isArray(f) ? (value as Obj[]).map(struct) : struct(value as Obj);
 }
 
@@ -186,7 +187,7 @@ for (const api of apiSchemas) {
           const value = genStruct(schema.fields, v, new Prng(seed));
           const bytes = encode(codec, value);
           const decoded = decodeAll(codec, bytes);
-          assert.deepStrictEqual(expected(decoded, root, v), expected(value, root, v), where);
+          assert.deepStrictEqual(expected(decoded, root, v, false), expected(value, root, v), where);
           assert.deepStrictEqual(encode(codec, decoded), bytes, `${where}: re-encoding changed the bytes`);
           if (round > 0) continue;
           for (const cut of cuts(bytes.length)) {
@@ -195,7 +196,7 @@ for (const api of apiSchemas) {
           // Decoding from the middle of a larger buffer (a frame after its header) reads the same.
           const framed = Buffer.concat([Buffer.from([9, 9, 9]), bytes, Buffer.from([7])]);
           const r = new Reader(framed, 3, framed.length - 1);
-          assert.deepStrictEqual(expected(codec.decode(r), root, v), expected(value, root, v), `${where}: framed`);
+          assert.deepStrictEqual(expected(codec.decode(r), root, v, false), expected(value, root, v), `${where}: framed`);
           assert.equal(r.pos, framed.length - 1);
         }
       }
@@ -249,6 +250,9 @@ test('a truncated frame throws instead of yielding a partial value', () => {
   // A tagged field that claims more bytes than the frame holds.
   const flexible = compile(schemaOf(18).request, 3);
   assert.throws(() => flexible.decode(new Reader(hex('01 01 01 05 09'))), RangeError);
+  // A known tag (finalizedFeaturesEpoch) with a size past the end, though its int64 fits.
+  const response = compile(schemaOf(18).response, 3);
+  assert.throws(() => response.decode(new Reader(hex('0000 01 00000000 01 01 0c 0000000000000007'))), /tagged field 1 overruns/);
 });
 
 test('hostile lengths throw before allocating', () => {
@@ -294,4 +298,53 @@ test('records accept a list of slices and encode like one buffer, large ones zer
   assert.deepStrictEqual(joined, encode(codec, value(Buffer.concat([Buffer.from('ab'), big]))));
   const decoded = decodeAll(codec, joined) as { responses: { partitions: { records: Buffer }[] }[] };
   assert.equal(decoded.responses[0].partitions[0].records.length, 5002);
+});
+
+test('int64 edges: the safe range, Long.MIN_VALUE and Long.MAX_VALUE survive a round trip', () => {
+  const codec = compile(schemaOf(2).response, 1); // ListOffsets v1: timestamp and offset are int64
+  const bytes = (ts: string, offset: string) => hex(`00000001 0001 74 00000001 00000000 0000 ${ts} ${offset}`);
+  for (const [ts, offset, tsValue, offsetValue] of [
+    ['ffffffffffffffff', '001fffffffffffff', -1, Number.MAX_SAFE_INTEGER],
+    ['ffe0000000000001', '0000000100000000', -Number.MAX_SAFE_INTEGER, 4294967296],
+    ['8000000000000000', '7fffffffffffffff', -(2 ** 63), 2 ** 63],
+  ] as const) {
+    const decoded = decodeAll(codec, bytes(ts, offset)) as { topics: { partitions: { timestamp: number; offset: number }[] }[] };
+    assert.equal(decoded.topics[0].partitions[0].timestamp, tsValue);
+    assert.equal(decoded.topics[0].partitions[0].offset, offsetValue);
+    assert.deepStrictEqual(encode(codec, decoded), bytes(ts, offset));
+  }
+});
+
+test('tagged fields follow Kafka\'s "differs from the default" rule', () => {
+  const tagged = (name: string, tag: number, type: string, extra: Partial<FieldSchema> = {}): FieldSchema => ({ name, type, versions: '0+', tag, taggedVersions: '0+', ...extra });
+  const schema: MessageSchema = {
+    validVersions: '0',
+    flexibleVersions: '0+',
+    fields: [
+      tagged('a', 0, '[]int32', { nullableVersions: '0+', default: 'null' }),
+      tagged('b', 1, 'bytes'),
+      tagged('c', 2, 'string', { nullableVersions: '0+' }),
+      tagged('d', 3, 'int64', { default: '-1' }),
+      tagged('e', 4, '[]int32', { nullableVersions: '0+' }),
+      tagged('f', 5, 'uuid'),
+    ],
+  };
+  const codec = compile(schema, 0);
+  const cases: [Obj, string][] = [
+    [{}, '00'],
+    [{ a: null, b: Buffer.alloc(0), c: '', d: -1, e: [], f: ZERO_UUID }, '00'],
+    [{ a: [] }, '01 00 01 01'], // default null, so an empty array is a value
+    [{ a: [7] }, '01 00 05 02 00000007'],
+    [{ b: Buffer.from([9]) }, '01 01 02 02 09'],
+    [{ c: null }, '01 02 01 00'], // default "", so null is a value
+    [{ d: 0 }, '01 03 08 0000000000000000'],
+    [{ e: null }, '01 04 01 00'],
+    [{ f: 'AQIDBAUGBwgJCgsMDQ4PEA' }, '01 05 10 0102030405060708090a0b0c0d0e0f10'],
+  ];
+  const defaults = { a: null, b: Buffer.alloc(0), c: '', d: -1, e: [], f: ZERO_UUID };
+  for (const [value, want] of cases) {
+    const bytes = encode(codec, value);
+    assert.equal(bytes.toString('hex'), hex(want).toString('hex'), JSON.stringify(value));
+    assert.deepStrictEqual(decodeAll(codec, bytes), { ...defaults, ...value });
+  }
 });

@@ -60,8 +60,10 @@ class Generator {
     if (this.flexible) {
       const cases = tagged.map((f) => `case ${f.tag}: o.${f.name} = ${this.decodeExpr(f)}; break;`);
       dec.push(
+        // The size bounds known tags too: one claiming more than the frame holds is malformed.
         `for (let n = r.uvarint(); n > 0; n--) { const tag = r.uvarint(), size = r.uvarint(), end = r.pos + size;`,
-        `  switch (tag) { ${cases.join(' ')} default: r.skip(size); } r.pos = end; }`,
+        `  if (end > r.end) throw new RangeError('tagged field ' + tag + ' overruns the frame');`,
+        `  switch (tag) { ${cases.join(' ')} } r.pos = end; }`,
       );
       if (tagged.length === 0) {
         enc.push('w.uvarint(0);');
