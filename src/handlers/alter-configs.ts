@@ -1,0 +1,51 @@
+// AlterConfigs v0-2 (the legacy API: a resource's given configs replace all its overrides), as
+// Kafka 4 answers it (ConfigAdminManager.preprocess, then the controller). A resource named twice
+// is INVALID_REQUEST for every copy; a config named twice, or with a null value, is INVALID_REQUEST.
+// TOPIC: the resulting overrides are validated (INVALID_CONFIG), then the topic must exist
+// (UNKNOWN_TOPIC_OR_PARTITION), then they replace the old ones unless validateOnly. BROKER ('' or
+// this node's id): Brook has no dynamic broker configuration, so any change is INVALID_REQUEST
+// (Kafka's "Cannot update these configs dynamically" for read-only settings). Other resource
+// types, BROKER_LOGGER included, are INVALID_REQUEST "Unknown resource type". Not implemented:
+// AlterConfigPolicy.
+import { defineHandler } from './handler.js';
+import { alterBroker, alterTopic, checkChanges, ConfigResourceType, duplicateResources, invalidRequest, type ApiError } from './config-resource.js';
+import type { BrokerContext } from './broker-context.js';
+import type {
+  AlterConfigsRequest,
+  AlterConfigsRequestAlterConfigsResource,
+  AlterConfigsResponse,
+} from '../protocol/messages/alter-configs.js';
+
+function alter(r: AlterConfigsRequestAlterConfigsResource, broker: BrokerContext, validateOnly: boolean): ApiError {
+  const shapeError = checkChanges(r.configs);
+  if (shapeError) return shapeError;
+  switch (r.resourceType) {
+    case ConfigResourceType.TOPIC: {
+      // checkChanges refused null values, so every value is a string.
+      const overrides = Object.fromEntries(r.configs.map((c) => [c.name, c.value as string]));
+      return alterTopic(broker, r.resourceName, () => ({ overrides }), validateOnly);
+    }
+    case ConfigResourceType.BROKER:
+      return alterBroker(r.resourceName, r.configs.map((c) => c.name), broker.nodeId);
+    default:
+      return invalidRequest(`Unknown resource type ${r.resourceType}`);
+  }
+}
+
+export const alterConfigsHandler = defineHandler<AlterConfigsRequest, AlterConfigsResponse>({
+  apiKey: 33,
+  name: 'AlterConfigs',
+  minVersion: 0,
+  maxVersion: 2,
+  handle(req, ctx) {
+    const duplicates = duplicateResources(req.resources);
+    return {
+      throttleTimeMs: 0,
+      responses: req.resources.map((r, i) => ({
+        resourceType: r.resourceType,
+        resourceName: r.resourceName,
+        ...(duplicates.has(i) ? invalidRequest('Each resource must appear at most once.') : alter(r, ctx.broker, req.validateOnly)),
+      })),
+    };
+  },
+});

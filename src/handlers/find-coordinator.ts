@@ -1,0 +1,62 @@
+// FindCoordinator v0-6. This node coordinates everything: key type 0 (group) answers this node
+// once `__consumer_offsets` exists (created here on first use, as Kafka creates it on the first
+// lookup; Kafka answers COORDINATOR_NOT_AVAILABLE meanwhile, Brook waits the few milliseconds
+// creation takes). Key type 1 (transaction) is COORDINATOR_NOT_AVAILABLE until transactions
+// exist; key type 2 (share group) is INVALID_REQUEST, as Kafka answers with share groups
+// disabled, and so is any other key type. v0-3 look up one `key` and answer at the top level;
+// v4+ batch `coordinatorKeys` with one result each. The coordinator being loaded is not an error
+// here: requests sent to it get COORDINATOR_LOAD_IN_PROGRESS.
+import { defineHandler, type RequestContext } from './handler.js';
+import { ErrorCode } from '../protocol/errors.js';
+import type {
+  FindCoordinatorRequest,
+  FindCoordinatorResponse,
+  FindCoordinatorResponseCoordinator,
+} from '../protocol/messages/find-coordinator.js';
+
+const KEY_TYPE_GROUP = 0;
+const KEY_TYPE_TRANSACTION = 1;
+const BATCHED_FROM = 4;
+
+interface Found {
+  errorCode: ErrorCode;
+  errorMessage: string | null;
+  nodeId: number;
+  host: string;
+  port: number;
+}
+
+/** Kafka's Node.noNode(). */
+function noNode(errorCode: ErrorCode, errorMessage: string): Found {
+  return { errorCode, errorMessage, nodeId: -1, host: '', port: -1 };
+}
+
+async function lookup(keyType: number, ctx: RequestContext): Promise<Found> {
+  switch (keyType) {
+    case KEY_TYPE_GROUP: {
+      await ctx.broker.offsetsTopic.topic();
+      const { nodeId, advertised } = ctx.broker;
+      return { errorCode: ErrorCode.NONE, errorMessage: null, nodeId, host: advertised.host, port: advertised.port };
+    }
+    case KEY_TYPE_TRANSACTION:
+      return noNode(ErrorCode.COORDINATOR_NOT_AVAILABLE, 'The coordinator is not available.');
+    default:
+      return noNode(ErrorCode.INVALID_REQUEST, `Unsupported key type ${keyType}.`);
+  }
+}
+
+export const findCoordinatorHandler = defineHandler<FindCoordinatorRequest, FindCoordinatorResponse>({
+  apiKey: 10,
+  name: 'FindCoordinator',
+  minVersion: 0,
+  maxVersion: 6,
+  async handle(req, ctx) {
+    // The answer depends only on the key type: one lookup serves every key of a batch.
+    const found = await lookup(req.keyType, ctx);
+    if (ctx.apiVersion < BATCHED_FROM) return { throttleTimeMs: 0, ...found };
+    return {
+      throttleTimeMs: 0,
+      coordinators: req.coordinatorKeys.map((key): FindCoordinatorResponseCoordinator => ({ key, ...found })),
+    };
+  },
+});

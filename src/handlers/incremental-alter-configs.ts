@@ -1,0 +1,121 @@
+// IncrementalAlterConfigs v0-1 (KIP-339), as Kafka 4 answers it (ConfigAdminManager.preprocess,
+// then ConfigurationControlManager.incrementalAlterConfigResource). Operations: SET (0), DELETE
+// (1, back to the default), APPEND (2) and SUBTRACT (3) for LIST settings (elements split on ',',
+// APPEND skips elements already present, SUBTRACT removes one occurrence each; an unset setting
+// starts from its default). A resource named twice is INVALID_REQUEST for every copy; a config
+// named twice, or a null value outside DELETE, is INVALID_REQUEST. TOPIC: the resulting overrides
+// are validated (INVALID_CONFIG), then the topic must exist (UNKNOWN_TOPIC_OR_PARTITION), then
+// they apply unless validateOnly; all of a resource's changes apply or none. BROKER: Brook has no
+// dynamic broker configuration, so any change is INVALID_REQUEST. BROKER_LOGGER (this node's id):
+// SET of the "root" logger's level changes the broker's log level. Not implemented:
+// AlterConfigPolicy; GROUP and CLIENT_METRICS resources (INVALID_REQUEST).
+import { defineHandler } from './handler.js';
+import { ErrorCode } from '../protocol/errors.js';
+import { formatValue } from '../config/config-def.js';
+import { TOPIC_CONFIGS } from '../config/topic-config.js';
+import {
+  alterBroker,
+  alterLoggers,
+  AlterOp,
+  alterTopic,
+  checkChanges,
+  checkNodeName,
+  ConfigResourceType,
+  duplicateResources,
+  invalidRequest,
+  resourceTypeName,
+  type ApiError,
+} from './config-resource.js';
+import type { BrokerContext } from './broker-context.js';
+import type {
+  IncrementalAlterConfigsRequest,
+  IncrementalAlterConfigsRequestAlterableConfig,
+  IncrementalAlterConfigsRequestAlterConfigsResource,
+  IncrementalAlterConfigsResponse,
+} from '../protocol/messages/incremental-alter-configs.js';
+
+type Change = IncrementalAlterConfigsRequestAlterableConfig;
+
+/** The elements of a LIST setting's value; an unset setting starts from its own default. */
+function parts(name: string, value: string | undefined): string[] {
+  const def = TOPIC_CONFIGS.get(name);
+  const text = value ?? (def ? formatValue(def, def.default) : null) ?? '';
+  return text.split(',').filter((p) => p !== '');
+}
+
+/** Applies the operations to a topic's current overrides. */
+function apply(current: Readonly<Record<string, string>>, changes: readonly Change[]): { overrides: Record<string, string> } | { error: ApiError } {
+  const next: Record<string, string> = { ...current };
+  for (const c of changes) {
+    switch (c.configOperation) {
+      case AlterOp.SET:
+        next[c.name] = c.value as string;
+        break;
+      case AlterOp.DELETE:
+        delete next[c.name];
+        break;
+      case AlterOp.APPEND:
+      case AlterOp.SUBTRACT: {
+        const op = c.configOperation === AlterOp.APPEND ? 'APPEND' : 'SUBTRACT';
+        if (TOPIC_CONFIGS.get(c.name)?.type !== 'list') {
+          return { error: { errorCode: ErrorCode.INVALID_CONFIG, errorMessage: `Can't ${op} to key ${c.name} because its type is not LIST.` } };
+        }
+        const list = parts(c.name, next[c.name]);
+        for (const v of (c.value as string).split(',')) {
+          if (c.configOperation === AlterOp.APPEND) {
+            if (!list.includes(v)) list.push(v);
+          } else {
+            const at = list.indexOf(v);
+            if (at >= 0) list.splice(at, 1);
+          }
+        }
+        next[c.name] = list.join(',');
+        break;
+      }
+      default:
+        return { error: invalidRequest(`Unknown operations type ${c.configOperation}`) };
+    }
+  }
+  return { overrides: next };
+}
+
+function alter(r: IncrementalAlterConfigsRequestAlterConfigsResource, broker: BrokerContext, validateOnly: boolean): ApiError {
+  const shapeError = checkChanges(r.configs);
+  if (shapeError) return shapeError;
+  switch (r.resourceType) {
+    case ConfigResourceType.TOPIC:
+      return alterTopic(broker, r.resourceName, (current) => apply(current, r.configs), validateOnly);
+    case ConfigResourceType.BROKER: {
+      const nameError = r.resourceName === '' ? null : checkNodeName(r.resourceName, broker.nodeId);
+      if (nameError) return nameError;
+      const unknownOp = r.configs.find((c) => c.configOperation < AlterOp.SET || c.configOperation > AlterOp.SUBTRACT);
+      if (unknownOp) return invalidRequest(`Unknown operations type ${unknownOp.configOperation}`);
+      return alterBroker(r.resourceName, r.configs.map((c) => c.name), broker.nodeId);
+    }
+    case ConfigResourceType.BROKER_LOGGER:
+      return alterLoggers(broker, r.resourceName, r.configs, validateOnly);
+    case ConfigResourceType.GROUP:
+    case ConfigResourceType.CLIENT_METRICS:
+      return invalidRequest(`Resource type ${resourceTypeName(r.resourceType)} is not supported by this broker`);
+    default:
+      return invalidRequest(`Unknown resource type ${r.resourceType}`);
+  }
+}
+
+export const incrementalAlterConfigsHandler = defineHandler<IncrementalAlterConfigsRequest, IncrementalAlterConfigsResponse>({
+  apiKey: 44,
+  name: 'IncrementalAlterConfigs',
+  minVersion: 0,
+  maxVersion: 1,
+  handle(req, ctx) {
+    const duplicates = duplicateResources(req.resources);
+    return {
+      throttleTimeMs: 0,
+      responses: req.resources.map((r, i) => ({
+        resourceType: r.resourceType,
+        resourceName: r.resourceName,
+        ...(duplicates.has(i) ? invalidRequest('Each resource must appear at most once.') : alter(r, ctx.broker, req.validateOnly)),
+      })),
+    };
+  },
+});
