@@ -94,6 +94,18 @@ export class Partition implements AppendWatchable {
     };
   }
 
+  /**
+   * DeleteRecords: moves the log start offset up to `offset` (-1: the high watermark), as
+   * Kafka's Partition.deleteRecordsOnLeader does. An offset at or below the log start changes
+   * nothing; one beyond the high watermark is out of range.
+   */
+  deleteRecordsBefore(offset: number): { errorCode: number; lowWatermark: number } {
+    const target = offset === -1 ? this.highWatermark : offset;
+    if (target < 0 || target > this.highWatermark) return { errorCode: ErrorCode.OFFSET_OUT_OF_RANGE, lowWatermark: -1 };
+    this.log.deleteRecordsBefore(target);
+    return { errorCode: ErrorCode.NONE, lowWatermark: this.logStartOffset };
+  }
+
   /** Reads whole batches from `offset`, never beyond the high watermark. */
   read(offset: number, maxBytes: number, minOneBatch: boolean): ReadResult {
     const hw = this.highWatermark;

@@ -15,8 +15,6 @@ import type {
   DeleteRecordsResponseDeleteRecordsPartitionResult,
 } from '../protocol/messages/delete-records.js';
 
-const HIGH_WATERMARK = -1;
-
 type Result = DeleteRecordsResponseDeleteRecordsPartitionResult;
 
 function deleteBefore(topic: Topic | undefined, partitionIndex: number, requested: number): Result {
@@ -25,10 +23,7 @@ function deleteBefore(topic: Topic | undefined, partitionIndex: number, requeste
   if (!topic || !p) return failed(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
   if (topic.internal) return failed(ErrorCode.INVALID_TOPIC_EXCEPTION);
   if (topic.settings.compact && !topic.settings.delete) return failed(ErrorCode.POLICY_VIOLATION);
-  const offset = requested === HIGH_WATERMARK ? p.highWatermark : requested;
-  if (offset < 0 || offset > p.highWatermark) return failed(ErrorCode.OFFSET_OUT_OF_RANGE);
-  p.log.deleteRecordsBefore(offset);
-  return { partitionIndex, lowWatermark: p.logStartOffset, errorCode: ErrorCode.NONE };
+  return { partitionIndex, ...p.deleteRecordsBefore(requested) };
 }
 
 export const deleteRecordsHandler = defineHandler<DeleteRecordsRequest, DeleteRecordsResponse>({

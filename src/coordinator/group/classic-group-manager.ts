@@ -182,6 +182,8 @@ export class ClassicGroupManager {
     cb: JoinCallback,
   ): void {
     const instanceId = p.groupInstanceId ?? '';
+    // Before the replacement: a pre-v9 static leader is told the old leader id (see below).
+    const currentLeader = group.leaderId ?? '';
     this.ctx.scheduler.cancel(timerKey.classicHeartbeat(group.groupId, oldMemberId));
     const newMember = group.replaceStaticMember(instanceId, oldMemberId, newMemberId);
     this.rescheduleClassicGroupMemberHeartbeat(group, newMember);
@@ -203,8 +205,15 @@ export class ClassicGroupManager {
             cb(joinError(err, newMemberId));
             return;
           }
-          const leader = group.isLeader(newMemberId);
-          group.completeJoin(newMember, this.currentGenerationResult(group, newMemberId, leader, leader));
+          if (p.apiVersion >= 9) {
+            const leader = group.isLeader(newMemberId);
+            group.completeJoin(newMember, this.currentGenerationResult(group, newMemberId, leader, leader));
+            return;
+          }
+          // KIP-814: before v9 the leader cannot be told to skip assigning, and an assignment it
+          // sent would be ignored by the stable group; naming the previous leader makes it act
+          // as a follower that fetches its current assignment.
+          group.completeJoin(newMember, { ...this.currentGenerationResult(group, newMemberId, false), leader: currentLeader });
         });
         return;
       }
@@ -469,11 +478,9 @@ export class ClassicGroupManager {
   leave(groupId: string, members: LeaveGroupMemberParams[]): LeaveGroupResult {
     const group = this.classicGroup(groupId);
     if (group === undefined) {
-      if (this.ctx.groups.has(groupId)) {
-        // A KIP-848 group has no classic members in Brook.
-        return { errorCode: ErrorCode.NONE, members: members.map((m) => ({ ...this.identity(m), errorCode: ErrorCode.UNKNOWN_MEMBER_ID })) };
-      }
-      return { errorCode: ErrorCode.UNKNOWN_MEMBER_ID, members: [] };
+      // Unknown group, or a KIP-848 group (no classic members in Brook): Kafka answers every
+      // member UNKNOWN_MEMBER_ID with no group-level error.
+      return { errorCode: ErrorCode.NONE, members: members.map((m) => ({ ...this.identity(m), errorCode: ErrorCode.UNKNOWN_MEMBER_ID })) };
     }
     if (group.is(S.DEAD)) return { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, members: [] };
     const results: LeaveGroupResult['members'] = [];

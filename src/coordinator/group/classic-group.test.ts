@@ -235,6 +235,58 @@ test('static member rejoining with its instance id keeps its assignment without 
   assert.equal(await h.hb(ra.memberId, 1, 'i-1'), ErrorCode.NONE);
 });
 
+test('a static leader rejoining a stable group: v9+ skips the assignment, older versions act as follower', async () => {
+  const h = setup();
+  const ja = h.coord.joinGroup(h.params('', { groupInstanceId: 'i-1' }));
+  const jb = h.coord.joinGroup(h.params('', { groupInstanceId: 'i-2' }));
+  h.scheduler.advance(0);
+  const [ra, rb] = await Promise.all([ja, jb]);
+  const leaderFirst = ra.leader === ra.memberId;
+  const leaderInstance = leaderFirst ? 'i-1' : 'i-2';
+  const assignments = [
+    { memberId: ra.memberId, assignment: assignmentOf([0, 1]) },
+    { memberId: rb.memberId, assignment: assignmentOf([2, 3]) },
+  ];
+  await Promise.all([
+    h.sync(ra.memberId, 1, leaderFirst ? assignments : [], 'i-1'),
+    h.sync(rb.memberId, 1, leaderFirst ? [] : assignments, 'i-2'),
+  ]);
+  const leaderAssignment = leaderFirst ? [0, 1] : [2, 3];
+
+  // JoinGroup v8: the new incarnation is told the previous leader id and no members.
+  const old = await h.coord.joinGroup(h.params('', { groupInstanceId: leaderInstance, apiVersion: 8 }));
+  assert.equal(old.errorCode, ErrorCode.NONE);
+  assert.equal(old.generationId, 1);
+  assert.equal(old.leader, ra.leader);
+  assert.notEqual(old.leader, old.memberId);
+  assert.deepEqual(old.members, []);
+  assert.equal(old.skipAssignment, false);
+  const s = await h.sync(old.memberId, 1, [], leaderInstance);
+  assert.deepEqual(partitionsOf(s.assignment), leaderAssignment);
+  assert.equal(h.state(), 'Stable');
+
+  // JoinGroup v9: it is the leader, gets the members and is told to skip the assignment.
+  const v9 = await h.coord.joinGroup(h.params('', { groupInstanceId: leaderInstance, apiVersion: 9 }));
+  assert.equal(v9.errorCode, ErrorCode.NONE);
+  assert.equal(v9.leader, v9.memberId);
+  assert.equal(v9.members.length, 2);
+  assert.equal(v9.skipAssignment, true);
+  assert.equal(v9.generationId, 1);
+});
+
+test('leaving an unknown group answers UNKNOWN_MEMBER_ID per member, no group error', async () => {
+  const h = setup();
+  const res = await h.coord.leaveGroup('nope', [
+    { memberId: 'm-1', groupInstanceId: null, reason: null },
+    { memberId: '', groupInstanceId: 'i-9', reason: null },
+  ]);
+  assert.equal(res.errorCode, ErrorCode.NONE);
+  assert.deepEqual(res.members, [
+    { memberId: 'm-1', groupInstanceId: null, errorCode: ErrorCode.UNKNOWN_MEMBER_ID },
+    { memberId: '', groupInstanceId: 'i-9', errorCode: ErrorCode.UNKNOWN_MEMBER_ID },
+  ]);
+});
+
 test('a parked join of a replaced static member is answered FENCED_INSTANCE_ID', async () => {
   const h = setup();
   const first = h.coord.joinGroup(h.params('', { groupInstanceId: 'i-1' }));

@@ -174,7 +174,9 @@ export class GroupCoordinator {
   }
 
   async heartbeat(p: HeartbeatParams): Promise<{ errorCode: ErrorCode }> {
-    if (this.loading) return { errorCode: LOADING };
+    // Kafka answers a heartbeat "blindly" while loading: members keep their session and learn
+    // about a rebalance on the first heartbeat after the load.
+    if (this.loading) return { errorCode: ErrorCode.NONE };
     if (p.groupId === '') return { errorCode: ErrorCode.INVALID_GROUP_ID };
     return { errorCode: this.classic.heartbeat(p) };
   }
@@ -200,15 +202,18 @@ export class GroupCoordinator {
       assignment: null,
     });
     if (this.loading) return error(LOADING);
+    if (p.groupId === '') return error(ErrorCode.INVALID_GROUP_ID);
     const result = this.consumer.heartbeat(p);
     const err = await this.ctx.flushed(p.groupId);
     return err === ErrorCode.NONE || result.errorCode !== ErrorCode.NONE ? result : error(err);
   }
 
   consumerGroupDescribe(groupIds: readonly string[]): ConsumerGroupDescription[] {
-    return groupIds.map((id) =>
-      this.loading ? { ...this.inspector.consumerGroupDescribe(id), errorCode: LOADING, errorMessage: null } : this.inspector.consumerGroupDescribe(id),
-    );
+    return groupIds.map((id) => {
+      const d = this.inspector.consumerGroupDescribe(id);
+      if (id === '') return { ...d, errorCode: ErrorCode.INVALID_GROUP_ID, errorMessage: null };
+      return this.loading ? { ...d, errorCode: LOADING, errorMessage: null } : d;
+    });
   }
 
   // ------------------------------------------------------------------ offsets
@@ -228,6 +233,7 @@ export class GroupCoordinator {
 
   async deleteOffsets(groupId: string, topics: { name: string; partitionIndexes: number[] }[]): Promise<OffsetDeleteResult> {
     if (this.loading) return { errorCode: LOADING, topics: [] };
+    if (groupId === '') return { errorCode: ErrorCode.INVALID_GROUP_ID, topics: [] };
     return this.offsetManager.deleteOffsets(groupId, topics);
   }
 

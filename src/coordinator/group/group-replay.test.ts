@@ -135,6 +135,9 @@ test('requests during replay get COORDINATOR_LOAD_IN_PROGRESS', async () => {
   assert.equal((await coord.joinGroup(joinParams(''))).errorCode, ErrorCode.COORDINATOR_LOAD_IN_PROGRESS);
   assert.equal(coord.fetchOffsets([{ groupId: 'g', topics: null, memberId: null, memberEpoch: -1 }])[0].errorCode, ErrorCode.COORDINATOR_LOAD_IN_PROGRESS);
   assert.equal(coord.listGroups().errorCode, ErrorCode.COORDINATOR_LOAD_IN_PROGRESS);
+  // Heartbeats are answered blindly while loading, as Kafka does.
+  assert.equal((await coord.heartbeat({ groupId: 'g', generationId: 1, memberId: 'm', groupInstanceId: null })).errorCode, ErrorCode.NONE);
+  assert.equal((await coord.deleteOffsets('', [])).errorCode, ErrorCode.COORDINATOR_LOAD_IN_PROGRESS);
   release();
   await loading;
   assert.equal(coord.isLoading(), false);
