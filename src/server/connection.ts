@@ -5,6 +5,7 @@ import { Writer } from '../protocol/primitives/writer.js';
 import { API_VERSIONS_KEY, readRequestHeaderPrefix, readRequestHeaderRest, writeResponseHeader } from '../protocol/header.js';
 import { apiCodecs } from '../protocol/api-codecs.js';
 import { ErrorCode } from '../protocol/errors.js';
+import { inVersions } from '../protocol/schema/types.js';
 import { CLOSE_CONNECTION, NO_RESPONSE, type Handler, type RequestContext } from '../handlers/handler.js';
 import type { BrokerContext } from '../handlers/broker-context.js';
 
@@ -79,6 +80,8 @@ export class Connection {
 
   /** Removes n bytes from the chunk list; copies only when a frame spans chunks. */
   private take(n: number): Buffer {
+    // A zero-length frame: the chunk list may be empty here, and there is nothing to take.
+    if (n === 0) return Buffer.alloc(0);
     this.buffered -= n;
     const first = this.chunks[0];
     if (first.length >= n) {
@@ -128,7 +131,7 @@ export class Connection {
         return this.complete(slot, this.encode(apiKey, correlationId, false, v0.response.encode, { ...res, errorCode: ErrorCode.UNSUPPORTED_VERSION }));
       }
       if (!codecs) return this.close();
-      return this.complete(slot, this.encodeError(apiKey, correlationId, codecs, ErrorCode.UNSUPPORTED_VERSION));
+      return this.complete(slot, this.encodeError(apiKey, apiVersion, correlationId, codecs, ErrorCode.UNSUPPORTED_VERSION));
     }
 
     let request: unknown;
@@ -143,7 +146,7 @@ export class Connection {
     const ctx = this.context(apiVersion, correlationId, clientId);
     const onError = (err: unknown): void => {
       this.opts.log.error({ err, apiKey, apiVersion, client: this.clientHost }, 'handler failed');
-      this.complete(slot, this.encodeError(apiKey, correlationId, codecs, ErrorCode.UNKNOWN_SERVER_ERROR));
+      this.complete(slot, this.encodeError(apiKey, apiVersion, correlationId, codecs, ErrorCode.UNKNOWN_SERVER_ERROR));
     };
     const onResult = (res: unknown): void => {
       if (res === NO_RESPONSE) return this.complete(slot, null);
@@ -182,9 +185,11 @@ export class Connection {
    * Kafka's generic error answer: a default response carrying the code at the top level. An
    * API whose response has no top-level error code cannot say it, so the connection closes.
    */
-  private encodeError(apiKey: number, correlationId: number, codecs: NonNullable<ReturnType<typeof apiCodecs.get>>, code: number): Buffer[] | null {
+  private encodeError(apiKey: number, apiVersion: number, correlationId: number, codecs: NonNullable<ReturnType<typeof apiCodecs.get>>, code: number): Buffer[] | null {
     const schema = apiCodecs.schema(apiKey)!;
-    if (!schema.response.fields.some((f) => f.name === 'errorCode')) {
+    // The field must exist in this version: Fetch v0-6 has no top-level errorCode, and encoding
+    // one there would send an error-free (empty) answer.
+    if (!schema.response.fields.some((f) => f.name === 'errorCode' && inVersions(f.versions, apiVersion))) {
       this.close();
       return null;
     }

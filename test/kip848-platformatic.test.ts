@@ -1,0 +1,88 @@
+// KIP-848 with a real client: @platformatic/kafka consumers with groupProtocol 'consumer'
+// (ConsumerGroupHeartbeat, assignments computed by the broker, OffsetCommit/OffsetFetch with
+// member epochs). Two consumers split a 4-partition topic, read each message exactly once, and
+// commit what they read.
+import { test, after, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { Consumer, Producer, stringDeserializers, stringSerializers } from '@platformatic/kafka';
+import { TestBroker } from './helpers/broker.js';
+import { waitFor } from './helpers/wait-for.js';
+
+const TOPIC = 'kip848-plat';
+const GROUP = 'kip848-plat-group';
+
+let tb: TestBroker;
+
+before(async () => {
+  tb = await TestBroker.start({
+    settings: {
+      'group.consumer.session.timeout.ms': 3000,
+      'group.consumer.min.session.timeout.ms': 1000,
+      'group.consumer.heartbeat.interval.ms': 200,
+      'group.consumer.min.heartbeat.interval.ms': 100,
+    },
+  });
+});
+
+after(async () => {
+  await tb.cleanup();
+});
+
+test('two KIP-848 consumers split a topic and read each message exactly once', async () => {
+  assert.equal((await tb.broker.cluster.createTopic(TOPIC, 4, {})).errorCode, 0);
+  const groups = tb.broker.context.groups;
+  const assigned = () => {
+    const [g] = groups.inspectGroups({ groupId: GROUP });
+    if (g === undefined || g.state !== 'Stable') return [];
+    return g.members.map((m) => (m.assignment ?? []).flatMap((a) => a.partitions));
+  };
+
+  const consumers = [0, 1].map(
+    (i) =>
+      new Consumer({
+        clientId: `kip848-${i}`,
+        bootstrapBrokers: [tb.bootstrap],
+        groupId: GROUP,
+        groupProtocol: 'consumer',
+        // Session and heartbeat interval are the broker's (group.consumer.* above) in KIP-848.
+        maxWaitTime: 100,
+        deserializers: stringDeserializers,
+      }),
+  );
+  const producer = new Producer({ clientId: 'kip848-producer', bootstrapBrokers: [tb.bootstrap], serializers: stringSerializers });
+  const read: { partition: number; value: string }[][] = [[], []];
+  const streams = await Promise.all(consumers.map((c) => c.consume({ topics: [TOPIC], mode: 'committed', fallbackMode: 'earliest', autocommit: 100 })));
+  try {
+    streams.forEach((s, i) => s.on('data', (m) => read[i].push({ partition: m.partition, value: m.value })));
+    await waitFor('two members with two partitions each', () => {
+      const a = assigned();
+      return a.length === 2 && a.every((p) => p.length === 2);
+    }, 20_000, assigned);
+    // The client stops fetching a revoked partition only once a fetch it sent before the
+    // revocation returns (it does not drop records of revoked partitions): wait for both
+    // clients to see their two partitions, then for such a fetch (max wait 100 ms) to end.
+    const clientSide = () => consumers.map((c) => (c.assignments ?? []).reduce((n, a) => n + a.partitions.length, 0));
+    await waitFor('both clients see two partitions', () => clientSide().every((n) => n === 2), 20_000, clientSide);
+    await new Promise((r) => setTimeout(r, 500));
+
+    const sent = Array.from({ length: 40 }, (_, i) => `v${i}`);
+    await producer.send({ messages: sent.map((value, i) => ({ topic: TOPIC, value, partition: i % 4 })) });
+    await waitFor('40 messages read', () => read[0].length + read[1].length >= 40, 20_000, () => [read[0].length, read[1].length]);
+
+    assert.deepEqual([...read[0], ...read[1]].map((r) => r.value).sort(), [...sent].sort(), 'each message read exactly once');
+    const [p0, p1] = read.map((rs) => new Set(rs.map((r) => r.partition)));
+    assert.equal(p0.size, 2);
+    assert.equal(p1.size, 2);
+    assert.ok([...p0].every((p) => !p1.has(p)), 'disjoint partitions');
+    assert.equal(groups.inspectGroups({ groupId: GROUP })[0].type, 'consumer');
+  } finally {
+    await Promise.all(streams.map((s) => s.close()));
+    await Promise.all(consumers.map((c) => c.close()));
+    await producer.close();
+  }
+  await waitFor('commits of every message', () => {
+    const [g] = groups.inspectGroups({ groupId: GROUP });
+    return g !== undefined && g.offsets.length === 4 && g.offsets.every((o) => o.committedOffset === 10);
+  }, 10_000, () => groups.inspectGroups({ groupId: GROUP })[0]?.offsets);
+  assert.equal(groups.inspectGroups({ groupId: GROUP })[0].state, 'Empty');
+});
