@@ -19,7 +19,10 @@ export function waitForAppends(partitions: readonly AppendWatchable[], bytesNeed
       seen += bytes;
       if (seen >= bytesNeeded) finish();
     };
+    // Unref'd: a parked fetch (max.wait.ms is the client's to choose, up to ~24 days) must not
+    // keep a stopped broker's process alive; while the broker listens, its server does.
     const timer = setTimeout(finish, maxWaitMs);
+    timer.unref();
     for (const p of partitions) p.appendWatchers.add(onAppend);
   });
 }

@@ -1,0 +1,123 @@
+// Reading whole topics back with each client, normalised to SeenRecord. kcat and
+// @platformatic/kafka's low-level fetch read partitions directly; the kafkajs and platformatic
+// readers are group consumers (FindCoordinator, JoinGroup, SyncGroup, ...).
+import type { Consumer as PlatformaticConsumer } from '@platformatic/kafka';
+import type { Kafka } from 'kafkajs';
+import { kcatConsume } from './kcat.js';
+import { platformaticFetchPartition } from './platformatic-fetch.js';
+import { toSeen, type SeenRecord } from './records.js';
+
+/** Every partition in [0, partitions) from `from` (default the beginning), via kcat -C -e. */
+export async function readAllKcat(bootstrap: string, topic: string, partitions: number, from: 'beginning' | number = 'beginning'): Promise<SeenRecord[]> {
+  const parts = await Promise.all(
+    Array.from({ length: partitions }, (_, p) => kcatConsume(bootstrap, topic, { partition: p, offset: from })),
+  );
+  return parts.flat().map((r) => toSeen(r));
+}
+
+/**
+ * Several whole topics (name -> partition count) via kcat, all partitions at once: librdkafka
+ * sometimes waits 500 ms on a partition whose leader it learns a moment after the fetch starts,
+ * and in parallel those waits overlap instead of adding up.
+ */
+export async function readTopicsKcat(bootstrap: string, topics: ReadonlyMap<string, number>): Promise<Map<string, SeenRecord[]>> {
+  const entries = [...topics];
+  const read = await Promise.all(entries.map(([topic, n]) => readAllKcat(bootstrap, topic, n)));
+  return new Map(entries.map(([topic], i) => [topic, read[i]]));
+}
+
+/** Every partition from `from` (default 0) up to its high watermark, via Consumer.fetch. */
+export async function readAllPlatformatic(consumer: PlatformaticConsumer, topic: string, partitions: number, from = 0): Promise<SeenRecord[]> {
+  const out: SeenRecord[] = [];
+  for (let p = 0; p < partitions; p++) {
+    const res = await platformaticFetchPartition(consumer, topic, p, from);
+    if (res.errorCode !== 0) throw new Error(`fetch ${topic}-${p} from ${from}: error ${res.errorCode}`);
+    out.push(...res.records.map((r) => toSeen(r)));
+  }
+  return out;
+}
+
+/**
+ * A kafkajs group consumer from the beginning of `topic` (or, with `seek`, from that offset of
+ * one partition) until `count` records arrived (or the timeout), then disconnects.
+ */
+export async function readAllKafkajs(
+  kafka: Kafka,
+  topic: string,
+  count: number,
+  opts: { groupId: string; timeoutMs?: number; seek?: { partition: number; offset: number } },
+): Promise<SeenRecord[]> {
+  const consumer = kafka.consumer({ groupId: opts.groupId, maxWaitTimeInMs: 100 });
+  const out: SeenRecord[] = [];
+  try {
+    await consumer.connect();
+    await consumer.subscribe({ topic, fromBeginning: true });
+    const done = new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`kafkajs read ${out.length} of ${count} records of ${topic}`)), opts.timeoutMs ?? 20_000);
+      consumer
+        .run({
+          eachMessage: async ({ partition, message }) => {
+            out.push({
+              partition,
+              offset: Number(message.offset),
+              timestamp: Number(message.timestamp),
+              key: message.key === null ? null : message.key.toString('utf8'),
+              value: message.value === null ? null : message.value.toString('utf8'),
+              headers: Object.fromEntries(Object.entries(message.headers ?? {}).map(([k, v]) => [k, String(v)])),
+            });
+            if (out.length >= count) {
+              clearTimeout(timer);
+              resolve();
+            }
+          },
+        })
+        .catch(reject);
+    });
+    // kafkajs takes seeks only once run() has started; the seek then overrides the position.
+    if (opts.seek) consumer.seek({ topic, partition: opts.seek.partition, offset: String(opts.seek.offset) });
+    await done;
+  } finally {
+    await consumer.disconnect();
+  }
+  return out;
+}
+
+/**
+ * A @platformatic/kafka group consumer stream from the earliest offset (or from explicit
+ * `offsets`, the client's 'manual' mode) until `count` records arrived.
+ */
+export async function readAllPlatformaticGroup(
+  consumer: PlatformaticConsumer,
+  topic: string,
+  count: number,
+  opts: { timeoutMs?: number; offsets?: { partition: number; offset: number }[] } = {},
+): Promise<SeenRecord[]> {
+  const timeoutMs = opts.timeoutMs ?? 20_000;
+  const stream = await consumer.consume({
+    topics: [topic],
+    autocommit: false,
+    maxWaitTime: 100,
+    ...(opts.offsets
+      ? { mode: 'manual' as const, offsets: opts.offsets.map((o) => ({ topic, partition: o.partition, offset: BigInt(o.offset) })) }
+      : { mode: 'earliest' as const }),
+  });
+  const out: SeenRecord[] = [];
+  const timer = setTimeout(() => stream.destroy(new Error(`platformatic read ${out.length} of ${count} records of ${topic}`)), timeoutMs);
+  try {
+    for await (const m of stream) {
+      out.push({
+        partition: m.partition,
+        offset: Number(m.offset),
+        timestamp: Number(m.timestamp),
+        key: m.key === undefined || m.key === null ? null : m.key.toString('utf8'),
+        value: m.value === undefined || m.value === null ? null : m.value.toString('utf8'),
+        headers: Object.fromEntries([...m.headers].map(([k, v]) => [k.toString('utf8'), v.toString('utf8')])),
+      });
+      if (out.length >= count) break;
+    }
+  } finally {
+    clearTimeout(timer);
+    await stream.close();
+  }
+  return out;
+}
