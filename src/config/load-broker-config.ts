@@ -34,6 +34,8 @@ export interface LoadBrokerConfigOptions {
 }
 
 export const ENV_PREFIX = 'BROOK_';
+/** BROOK_* variables that configure the process rather than a broker setting. */
+const PROCESS_ENV_VARS = new Set(['BROOK_LOG_LEVEL']);
 
 /** The environment variable of a setting: BROOK_ + upper case, dots as underscores. */
 export function envVarName(configName: string): string {
@@ -77,7 +79,7 @@ export function loadBrokerConfig(options: LoadBrokerConfigOptions = {}): BrokerC
     if (!key.startsWith(ENV_PREFIX) || value === undefined) continue;
     const name = ENV_NAMES.get(key);
     if (name === undefined) {
-      warnings.push(`environment variable ${key} does not name a Brook setting; ignored`);
+      if (!PROCESS_ENV_VARS.has(key)) warnings.push(`environment variable ${key} does not name a Brook setting; ignored`);
       continue;
     }
     put(name, value, `environment variable ${key}`);
