@@ -15,6 +15,7 @@ import { WireClient } from '../src/client/wire-client.js';
 import { decodeAssignment, decodeSubscription, encodeAssignment, encodeSubscription } from '../src/coordinator/group/consumer-protocol.js';
 import { ErrorCode, errorName } from '../src/protocol/errors.js';
 import { waitFor } from './helpers/wait-for.js';
+import { mulberry32 } from './helpers/prng.js';
 
 const TOPIC = 'scale';
 const GROUP = 'scale-group';
@@ -197,18 +198,6 @@ class WireMember {
   }
 }
 
-/** A small seeded PRNG (mulberry32), so a failing storm can be replayed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function group(): GroupInspection | undefined {
   return broker.groups(GROUP)[0];
 }
@@ -269,7 +258,7 @@ test('50 members on a 200-partition topic settle with every partition assigned e
 
 test('a seeded storm of joins, leaves and crashes ends Stable with every partition assigned exactly once', async (t) => {
   const seed = 0x5eed848;
-  const random = prng(seed);
+  const random = mulberry32(seed);
   const generationBefore = group()!.generationId;
   const counts = { joined: 0, left: 0, crashed: 0 };
   for (let step = 0; step < 60; step++) {

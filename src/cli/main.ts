@@ -86,14 +86,17 @@ async function serve(args: readonly string[]): Promise<number> {
   }
   for (const warning of config.warnings) process.stderr.write(`brook: warning: ${warning}\n`);
 
+  // Listening for signals before the banner: whoever reads the banner may signal at once, and
+  // a signal during startup stops the broker as soon as it is up.
+  const stopSignal = new Promise<NodeJS.Signals>((resolve) => {
+    process.once('SIGINT', () => resolve('SIGINT'));
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+  });
   const startBroker = await loadStartBroker();
   const broker = await startBroker({ config });
   process.stdout.write(`Brook is listening on ${broker.bootstrap} (data in ${config.dataDir})\n`);
 
-  const signal = await new Promise<NodeJS.Signals>((resolve) => {
-    process.once('SIGINT', () => resolve('SIGINT'));
-    process.once('SIGTERM', () => resolve('SIGTERM'));
-  });
+  const signal = await stopSignal;
   process.stderr.write(`brook: ${signal} received, stopping (send it again to exit at once)\n`);
   // A second signal means the operator does not want to wait for a clean stop.
   const force = (): void => process.exit(130);
