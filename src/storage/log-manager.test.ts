@@ -104,3 +104,18 @@ test('an unreadable checkpoint means a full recovery, not a failed start', async
     cleanup();
   }
 });
+
+test('LogManager shares one tail-cache budget among its logs', async () => {
+  const { dir, cleanup } = tempDir();
+  const manager = await LogManager.open(dir, { tailCacheTotalBytes: 1024 * 1024 });
+  const logs = [];
+  for (let p = 0; p < 4; p++) logs.push(await manager.getOrCreateLog('t', p, config()));
+  // 1 MiB over 4 logs: a 256 KiB share each, so a partition's tail beyond that is read from disk.
+  for (let i = 0; i < 400; i++) logs[0].append(batch(2, { valueBytes: 1000 }));
+  const cachedFrom = (logs[0] as unknown as { cache: { startOffset: number } }).cache.startOffset;
+  assert.ok(cachedFrom > 0, 'the first log keeps only its share in memory');
+  const all = logs[0].read(0, 1 << 30, { minOneBatch: true })!;
+  assert.equal(all.batches.length, 400, 'and still reads everything, older batches from disk');
+  await manager.close();
+  cleanup();
+});

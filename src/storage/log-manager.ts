@@ -9,9 +9,16 @@ export interface LogManagerOptions {
   now?: () => number;
   /** Config used to recover the logs found at open, until getOrCreateLog gives the real one. */
   defaultConfig?: LogConfig;
-  /** Per-partition tail cache size (see Log). */
-  tailCacheBytes?: number;
+  /**
+   * Memory for the tail caches of all logs together (see Log). Each log gets an equal share,
+   * between 256 KiB and 4 MiB, so a broker with many partitions stays within its budget while
+   * a few busy ones still serve consumers that keep up from memory. Default 256 MiB.
+   */
+  tailCacheTotalBytes?: number;
 }
+
+const TAIL_CACHE_MIN = 256 * 1024;
+const TAIL_CACHE_MAX = 4 * 1024 * 1024;
 
 export const RECOVERY_POINT_CHECKPOINT = 'recovery-point-offset-checkpoint';
 export const LOG_START_OFFSET_CHECKPOINT = 'log-start-offset-checkpoint';
@@ -72,6 +79,7 @@ export class LogManager {
       this.logs.set(name, log);
       this.found.push(tp);
     }
+    this.rebalanceTailCaches();
     // From here on a crash is unclean until close() writes the marker again.
     if (cleanShutdown) {
       this.fs.unlinkSync(marker);
@@ -79,12 +87,19 @@ export class LogManager {
     }
   }
 
-  private logOptions(): { fs: FileSystem; now?: () => number; tailCacheBytes?: number } {
-    return {
-      fs: this.fs,
-      ...(this.opts.now ? { now: this.opts.now } : {}),
-      ...(this.opts.tailCacheBytes !== undefined ? { tailCacheBytes: this.opts.tailCacheBytes } : {}),
-    };
+  private logOptions(): { fs: FileSystem; now?: () => number; tailCacheBytes: number } {
+    return { fs: this.fs, ...(this.opts.now ? { now: this.opts.now } : {}), tailCacheBytes: this.tailCacheShare(this.logs.size + 1) };
+  }
+
+  private tailCacheShare(logs: number): number {
+    const total = this.opts.tailCacheTotalBytes ?? 256 * 1024 * 1024;
+    return Math.min(TAIL_CACHE_MAX, Math.max(TAIL_CACHE_MIN, Math.floor(total / Math.max(1, logs))));
+  }
+
+  /** Gives every log its share again after the number of logs changed. */
+  private rebalanceTailCaches(): void {
+    const share = this.tailCacheShare(this.logs.size);
+    for (const log of this.logs.values()) log.setTailCacheBytes(share);
   }
 
   /** The partitions whose folders were found at open. */
@@ -114,6 +129,7 @@ export class LogManager {
     try {
       const log = await creation;
       this.logs.set(k, log);
+      this.rebalanceTailCaches();
       return log;
     } finally {
       this.creating.delete(k);
@@ -125,6 +141,7 @@ export class LogManager {
     const k = key(topic, partition);
     const log = this.logs.get(k) ?? (await this.creating.get(k)?.catch(() => undefined));
     this.logs.delete(k);
+    this.rebalanceTailCaches();
     if (log) await log.delete();
     else this.fs.rmSync(join(this.dataDir, k));
   }

@@ -114,6 +114,11 @@ export class Log {
     return this.segments[this.segments.length - 1];
   }
 
+  /** Resizes the in-memory tail (LogManager shares one budget among all logs). */
+  setTailCacheBytes(bytes: number): void {
+    this.cache.resize(bytes);
+  }
+
   /** Number of segments (for tests and metrics). */
   get numberOfSegments(): number {
     return this.segments.length;

@@ -37,3 +37,19 @@ test('TailCache serves the tail, evicts whole chunks from the front, and hands o
   const all = cache.read(from, 1 << 30, next - 4, false)!;
   assert.equal(new RecordBatchHeader(all.batches[all.batches.length - 1], 0).lastOffset, next - 5);
 });
+
+test('TailCache.resize evicts at once down to the new budget', () => {
+  const cache = new TailCache(4 * 1024 * 1024);
+  let next = 0;
+  for (let i = 0; i < 2000; i++) {
+    cache.append(withOffset(batch(2, { valueBytes: 1000 }), next));
+    next += 2;
+  }
+  assert.ok(cache.bytesHeld > 3 * 1024 * 1024);
+  cache.resize(256 * 1024);
+  assert.ok(cache.bytesHeld <= 256 * 1024, `holds ${cache.bytesHeld} bytes`);
+  cache.append(withOffset(batch(2, { valueBytes: 1000 }), next));
+  assert.ok(cache.read(next, 1 << 20, Infinity, true), 'new appends are served again');
+  cache.resize(0);
+  assert.equal(cache.startOffset, undefined);
+});

@@ -25,7 +25,25 @@ export class TailCache {
   private chunks: Chunk[] = [];
   private bytes = 0;
 
-  constructor(private readonly maxBytes: number) {}
+  constructor(private maxBytes: number) {}
+
+  /** Bytes of memory held (whole chunks). */
+  get bytesHeld(): number {
+    return this.bytes;
+  }
+
+  /** Changes the budget; evicts from the front at once when it shrank. */
+  resize(maxBytes: number): void {
+    this.maxBytes = maxBytes;
+    this.evict();
+  }
+
+  private evict(): void {
+    while (this.bytes > this.maxBytes && this.chunks.length > 1) {
+      this.bytes -= this.chunks.shift()!.buf.length;
+    }
+    if (this.bytes > this.maxBytes) this.clear();
+  }
 
   /** First offset held, or undefined when empty. */
   get startOffset(): number | undefined {
@@ -60,9 +78,7 @@ export class TailCache {
       pos += size;
     }
     chunk.used += batches.length;
-    while (this.bytes > this.maxBytes && this.chunks.length > 1) {
-      this.bytes -= this.chunks.shift()!.buf.length;
-    }
+    this.evict();
   }
 
   /**
