@@ -3,12 +3,11 @@
 // (IncrementalAlterConfigs, DescribeLogDirs, DescribeConfigs v4).
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import kafkajs, { type Admin, type Kafka } from 'kafkajs';
 import { Admin as PlatformaticAdmin } from '@platformatic/kafka';
 import { startBroker, type Broker } from '../src/index.js';
+import { tempDir } from './helpers/broker.js';
 
 // kafkajs is CommonJS: its named exports are reachable only through the default export.
 const { Kafka: KafkaClient, ConfigResourceTypes, logLevel } = kafkajs;
@@ -19,7 +18,7 @@ let kafka: Kafka;
 let admin: Admin;
 
 before(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'brook-admin-e2e-'));
+  dir = tempDir('brook-admin-e2e-');
   broker = await startBroker({ port: 0, dataDir: dir });
   kafka = new KafkaClient({ clientId: 'admin-test', brokers: [`localhost:${broker.port}`], logLevel: logLevel.NOTHING });
   admin = kafka.admin();

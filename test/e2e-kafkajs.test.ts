@@ -14,7 +14,7 @@ import { kcatConsume } from './helpers/kcat.js';
 import { registerPlatformaticZstd } from './helpers/platformatic-codecs.js';
 import { platformaticFetchPartition } from './helpers/platformatic-fetch.js';
 import { readAllKafkajs, readAllKcat, readAllPlatformatic, readTopicsKcat } from './helpers/read-back.js';
-import { assertContiguous, assertKeyedDelivery, byPartition, keyedMessages, singleRecordBatchSize, valueLenForBatchSize, type SeenRecord } from './helpers/records.js';
+import { DEFAULT_MAX_MESSAGE_BYTES, assertContiguous, assertKeyedDelivery, byPartition, keyedMessages, singleRecordBatchSize, valueLenForBatchSize, type SeenRecord } from './helpers/records.js';
 
 const { Kafka: KafkaClient, logLevel, CompressionTypes, ConfigResourceTypes } = kafkajs;
 
@@ -22,8 +22,6 @@ registerKafkajsCodecs();
 registerPlatformaticZstd();
 
 const PARTITIONS = 4;
-/** Kafka's default max.message.bytes (and message.max.bytes): 1 MiB plus the 12-byte log overhead. */
-const DEFAULT_MAX_MESSAGE_BYTES = 1_048_588;
 
 let tb: TestBroker;
 let kafka: Kafka;

@@ -18,13 +18,12 @@ import { assertKcatOk, kcatConsume, kcatOffsetForTime, kcatProduce, kcatProduceF
 import { registerPlatformaticZstd } from './helpers/platformatic-codecs.js';
 import { platformaticFetchPartition } from './helpers/platformatic-fetch.js';
 import { readAllKafkajs, readAllKcat, readAllPlatformatic, readTopicsKcat } from './helpers/read-back.js';
-import { assertContiguous, assertKeyedDelivery, byPartition, singleRecordBatchSize, toSeen, valueLenForBatchSize, type SeenRecord, type SentMessage } from './helpers/records.js';
+import { DEFAULT_MAX_MESSAGE_BYTES, assertContiguous, assertKeyedDelivery, byPartition, singleRecordBatchSize, toSeen, valueLenForBatchSize, type SeenRecord, type SentMessage } from './helpers/records.js';
 
 registerPlatformaticZstd();
 registerKafkajsCodecs();
 
 const PARTITIONS = 4;
-const DEFAULT_MAX_MESSAGE_BYTES = 1_048_588;
 /** librdkafka refuses messages over its own message.max.bytes (1000000) before sending. */
 const BIG_CLIENT_LIMIT = { 'message.max.bytes': 4_000_000 };
 

@@ -20,13 +20,12 @@ import { kcatConsume } from './helpers/kcat.js';
 import { registerPlatformaticZstd } from './helpers/platformatic-codecs.js';
 import { platformaticFetchPartition } from './helpers/platformatic-fetch.js';
 import { readAllKafkajs, readAllKcat, readAllPlatformatic, readTopicsKcat, readAllPlatformaticGroup } from './helpers/read-back.js';
-import { assertContiguous, assertKeyedDelivery, byPartition, keyedMessages, singleRecordBatchSize, valueLenForBatchSize, type SeenRecord } from './helpers/records.js';
+import { DEFAULT_MAX_MESSAGE_BYTES, assertContiguous, assertKeyedDelivery, byPartition, keyedMessages, singleRecordBatchSize, valueLenForBatchSize, type SeenRecord } from './helpers/records.js';
 
 registerPlatformaticZstd();
 registerKafkajsCodecs();
 
 const PARTITIONS = 4;
-const DEFAULT_MAX_MESSAGE_BYTES = 1_048_588;
 /** Kafka's ConfigSource values in DescribeConfigs. */
 const TOPIC_CONFIG = 1;
 const DEFAULT_CONFIG = 5;

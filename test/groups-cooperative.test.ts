@@ -7,45 +7,32 @@
 // under eager it revokes everything first.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import kafkajs, { type Producer } from 'kafkajs';
-import { startBroker, type Broker } from '../src/index.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Producer } from 'kafkajs';
+import type { Broker } from '../src/index.js';
 import { KcatMember } from './fixtures/group-member-kcat.js';
+import { startGroupBroker, type GroupBroker } from './helpers/group-broker.js';
 import { waitFor } from './helpers/wait-for.js';
-
-const { Kafka, logLevel } = kafkajs;
 
 const PARTITIONS = 4;
 
-let dir: string;
+let group: GroupBroker;
 let broker: Broker;
 let producer: Producer;
 const members: KcatMember[] = [];
 
 before(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'brook-groups-cooperative-'));
-  broker = await startBroker({ port: 0, dataDir: dir, settings: { 'group.initial.rebalance.delay.ms': 0, 'group.min.session.timeout.ms': 1000 } });
-  const kafka = new Kafka({ clientId: 'cooperative-test', brokers: [broker.bootstrap], logLevel: logLevel.NOTHING });
-  const admin = kafka.admin();
-  await admin.connect();
-  await admin.createTopics({ topics: ['coop', 'eager'].map((topic) => ({ topic, numPartitions: PARTITIONS })) });
-  await admin.disconnect();
-  producer = kafka.producer();
+  group = await startGroupBroker('cooperative-test', { coop: PARTITIONS, eager: PARTITIONS });
+  broker = group.broker;
+  producer = group.kafka.producer();
   await producer.connect();
 });
 
 after(async () => {
   await Promise.all(members.map((m) => m.kill()));
   await producer.disconnect();
-  await broker.stop();
-  rmSync(dir, { recursive: true, force: true });
+  await group.stop();
 });
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
 
 interface Run {
   first: KcatMember;

@@ -7,17 +7,14 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import kafkajs, { type Kafka, type Producer } from 'kafkajs';
-import { startBroker, type Broker } from '../src/index.js';
+import type { Producer } from 'kafkajs';
+import type { Broker } from '../src/index.js';
 import { startKafkajsMember, type KafkajsMemberConfig, type MemberEvent } from './fixtures/group-member-kafkajs.js';
+import { startGroupBroker, type GroupBroker } from './helpers/group-broker.js';
 import { waitFor } from './helpers/wait-for.js';
-
-const { Kafka: KafkaClient, logLevel } = kafkajs;
 
 const FIXTURE = fileURLToPath(new URL('./fixtures/group-member-kafkajs.js', import.meta.url));
 const PARTITIONS = 4;
@@ -106,35 +103,24 @@ class SteadyProducer {
   }
 }
 
-let dir: string;
+let group: GroupBroker;
 let broker: Broker;
-let kafka: Kafka;
 let producer: Producer;
 /** Members still running when a test fails; `after` stops them so the file can exit. */
 const leftovers: (() => Promise<void> | void)[] = [];
 
 before(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'brook-groups-failover-'));
-  broker = await startBroker({ port: 0, dataDir: dir, settings: { 'group.initial.rebalance.delay.ms': 0, 'group.min.session.timeout.ms': 1000 } });
-  kafka = new KafkaClient({ clientId: 'failover-test', brokers: [broker.bootstrap], logLevel: logLevel.NOTHING });
-  const admin = kafka.admin();
-  await admin.connect();
-  await admin.createTopics({ topics: [{ topic: 'failover', numPartitions: PARTITIONS }, { topic: 'leave', numPartitions: PARTITIONS }] });
-  await admin.disconnect();
-  producer = kafka.producer();
+  group = await startGroupBroker('failover-test', { failover: PARTITIONS, leave: PARTITIONS });
+  broker = group.broker;
+  producer = group.kafka.producer();
   await producer.connect();
 });
 
 after(async () => {
   for (const stop of leftovers) await Promise.resolve(stop()).catch(() => undefined);
   await producer.disconnect();
-  await broker.stop();
-  rmSync(dir, { recursive: true, force: true });
+  await group.stop();
 });
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
 
 function assignedPartitions(groupId: string, clientId: string): number[] {
   const m = broker.groups(groupId)[0]?.members.find((x) => x.clientId === clientId);

@@ -6,6 +6,7 @@ import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import kafkajs, { type Admin, type Consumer, type Kafka, type Producer } from 'kafkajs';
 import { TestBroker } from './helpers/broker.js';
+import { FAST_CLASSIC_GROUPS } from './helpers/group-broker.js';
 import { waitFor } from './helpers/wait-for.js';
 
 // kafkajs is CommonJS: its named exports are reachable only through the default export.
@@ -117,7 +118,7 @@ async function waitCommittedToEnd(groupId: string, topic: string): Promise<void>
 const values = (rs: Received[]) => rs.map((r) => r.value).sort();
 
 before(async () => {
-  tb = await TestBroker.start({ settings: { 'group.initial.rebalance.delay.ms': 0, 'group.min.session.timeout.ms': 1000 } });
+  tb = await TestBroker.start({ settings: FAST_CLASSIC_GROUPS });
   await connectClients();
 });
 

@@ -4,12 +4,9 @@
 // up exactly where that one committed.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Consumer, MessagesStreamFallbackModes, MessagesStreamModes, Producer, stringDeserializers, stringSerializers, type Message } from '@platformatic/kafka';
-import kafkajs from 'kafkajs';
-import { startBroker, type Broker } from '../src/index.js';
+import type { Broker } from '../src/index.js';
+import { startGroupBroker, type GroupBroker } from './helpers/group-broker.js';
 import { waitFor } from './helpers/wait-for.js';
 
 const TOPIC = 'platformatic-orders';
@@ -24,7 +21,7 @@ interface Read {
   value: string;
 }
 
-let dir: string;
+let group: GroupBroker;
 let broker: Broker;
 let producer: Producer<string, string, string, string>;
 let sent = 0;
@@ -32,21 +29,15 @@ let sent = 0;
 const open = new Set<Consumer<string, string, string, string>>();
 
 before(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'brook-groups-platformatic-'));
-  broker = await startBroker({ port: 0, dataDir: dir, settings: { 'group.initial.rebalance.delay.ms': 0, 'group.min.session.timeout.ms': 1000 } });
-  const kafka = new kafkajs.Kafka({ clientId: 'platformatic-test-admin', brokers: [broker.bootstrap], logLevel: kafkajs.logLevel.NOTHING });
-  const admin = kafka.admin();
-  await admin.connect();
-  await admin.createTopics({ topics: [{ topic: TOPIC, numPartitions: PARTITIONS }] });
-  await admin.disconnect();
+  group = await startGroupBroker('platformatic-test-admin', { [TOPIC]: PARTITIONS });
+  broker = group.broker;
   producer = new Producer({ clientId: 'platformatic-test-producer', bootstrapBrokers: [broker.bootstrap], serializers: stringSerializers });
 });
 
 after(async () => {
   for (const c of open) await new Promise<void>((resolve) => c.close(true, () => resolve()));
   await producer.close();
-  await broker.stop();
-  rmSync(dir, { recursive: true, force: true });
+  await group.stop();
 });
 
 function consumer(clientId: string): Consumer<string, string, string, string> {

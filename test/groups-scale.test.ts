@@ -7,13 +7,14 @@
 // what each member received.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { startBroker, type Broker, type GroupInspection } from '../src/index.js';
 import { WireClient } from '../src/client/wire-client.js';
 import { decodeAssignment, decodeSubscription, encodeAssignment, encodeSubscription } from '../src/coordinator/group/consumer-protocol.js';
 import { ErrorCode, errorName } from '../src/protocol/errors.js';
+import { tempDir } from './helpers/broker.js';
+import { FAST_CLASSIC_GROUPS } from './helpers/group-broker.js';
 import { waitFor } from './helpers/wait-for.js';
 import { mulberry32 } from './helpers/prng.js';
 
@@ -44,8 +45,8 @@ let broker: Broker;
 const all: WireMember[] = [];
 
 before(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'brook-groups-scale-'));
-  broker = await startBroker({ port: 0, dataDir: dir, settings: { 'group.initial.rebalance.delay.ms': 0, 'group.min.session.timeout.ms': 1000 } });
+  dir = tempDir('brook-groups-scale-');
+  broker = await startBroker({ port: 0, dataDir: dir, settings: FAST_CLASSIC_GROUPS });
   await broker.cluster.createTopic(TOPIC, PARTITIONS, {});
 });
 
@@ -54,10 +55,6 @@ after(async () => {
   await broker.stop();
   rmSync(dir, { recursive: true, force: true });
 });
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
 
 /** Kafka's RangeAssignor for one topic: members in id order, the first (partitions % n) get one more. */
 function rangeAssign(members: JoinGroupResult['members']): { memberId: string; assignment: Buffer }[] {

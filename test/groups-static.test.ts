@@ -5,22 +5,18 @@
 // longer than its session timeout is removed and its partitions move.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import kafkajs, { type Producer } from 'kafkajs';
-import { startBroker, type Broker, type GroupInspection } from '../src/index.js';
+import type { Producer } from 'kafkajs';
+import type { Broker, GroupInspection } from '../src/index.js';
 import { KcatMember } from './fixtures/group-member-kcat.js';
+import { startGroupBroker, type GroupBroker } from './helpers/group-broker.js';
 import { waitFor } from './helpers/wait-for.js';
-
-const { Kafka, logLevel } = kafkajs;
 
 const TOPIC = 'static';
 const GROUP = 'static-group';
 const PARTITIONS = 4;
 const SESSION_MS = 6000;
 
-let dir: string;
+let groupBroker: GroupBroker;
 let broker: Broker;
 let producer: Producer;
 const members: KcatMember[] = [];
@@ -28,22 +24,16 @@ const members: KcatMember[] = [];
 const produced = new Map<number, number>();
 
 before(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'brook-groups-static-'));
-  broker = await startBroker({ port: 0, dataDir: dir, settings: { 'group.initial.rebalance.delay.ms': 0, 'group.min.session.timeout.ms': 1000 } });
-  const kafka = new Kafka({ clientId: 'static-test', brokers: [broker.bootstrap], logLevel: logLevel.NOTHING });
-  const admin = kafka.admin();
-  await admin.connect();
-  await admin.createTopics({ topics: [{ topic: TOPIC, numPartitions: PARTITIONS }] });
-  await admin.disconnect();
-  producer = kafka.producer();
+  groupBroker = await startGroupBroker('static-test', { [TOPIC]: PARTITIONS });
+  broker = groupBroker.broker;
+  producer = groupBroker.kafka.producer();
   await producer.connect();
 });
 
 after(async () => {
   await Promise.all(members.map((m) => m.kill()));
   await producer.disconnect();
-  await broker.stop();
-  rmSync(dir, { recursive: true, force: true });
+  await groupBroker.stop();
 });
 
 function member(instanceId: string): KcatMember {

@@ -4,7 +4,9 @@
 // themselves (unknown topics, SyncGroup v5 without protocol fields).
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
+import { encodeSubscription } from '../src/coordinator/group/consumer-protocol.js';
 import { TestBroker } from './helpers/broker.js';
+import { FAST_CLASSIC_GROUPS } from './helpers/group-broker.js';
 import { WireClient } from './helpers/wire-client.js';
 
 const API = {
@@ -23,20 +25,8 @@ let tb: TestBroker;
 let conn: WireClient;
 const call = (apiKey: number, version: number, body: Body) => conn.request(apiKey, version, body) as Promise<Body>;
 
-/** A consumer-protocol subscription (version 0) to one topic, as JoinGroup metadata. */
-function subscription(topic: string): Buffer {
-  const name = Buffer.from(topic);
-  const b = Buffer.alloc(2 + 4 + 2 + name.length + 4);
-  let o = b.writeInt16BE(0, 0);
-  o = b.writeInt32BE(1, o);
-  o = b.writeInt16BE(name.length, o);
-  o += name.copy(b, o);
-  b.writeInt32BE(-1, o);
-  return b;
-}
-
 before(async () => {
-  tb = await TestBroker.start({ settings: { 'group.initial.rebalance.delay.ms': 0, 'group.min.session.timeout.ms': 1000 } });
+  tb = await TestBroker.start({ settings: FAST_CLASSIC_GROUPS });
   assert.equal((await tb.broker.cluster.createTopic('w', 2, {})).errorCode, 0);
   conn = await WireClient.connect(tb.port);
 });
@@ -49,7 +39,7 @@ after(async () => {
 const join = (version: number, groupId: string, memberId: string, extra: Body = {}) =>
   call(API.JOIN_GROUP, version, {
     groupId, sessionTimeoutMs: 5000, rebalanceTimeoutMs: 5000, memberId, groupInstanceId: null, protocolType: 'consumer',
-    protocols: [{ name: 'range', metadata: subscription('w') }], reason: null, ...extra,
+    protocols: [{ name: 'range', metadata: encodeSubscription({ version: 0, topics: ['w'] }) }], reason: null, ...extra,
   });
 
 test('JoinGroup v0 joins without the member id handshake; v4+ require it; SyncGroup, Heartbeat, LeaveGroup v0', async () => {

@@ -6,6 +6,7 @@ import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { Consumer, Producer, stringDeserializers, stringSerializers } from '@platformatic/kafka';
 import { TestBroker } from './helpers/broker.js';
+import { FAST_CONSUMER_GROUPS } from './helpers/group-broker.js';
 import { waitFor } from './helpers/wait-for.js';
 
 const TOPIC = 'kip848-plat';
@@ -14,14 +15,7 @@ const GROUP = 'kip848-plat-group';
 let tb: TestBroker;
 
 before(async () => {
-  tb = await TestBroker.start({
-    settings: {
-      'group.consumer.session.timeout.ms': 3000,
-      'group.consumer.min.session.timeout.ms': 1000,
-      'group.consumer.heartbeat.interval.ms': 200,
-      'group.consumer.min.heartbeat.interval.ms': 100,
-    },
-  });
+  tb = await TestBroker.start({ settings: FAST_CONSUMER_GROUPS });
 });
 
 after(async () => {
@@ -63,7 +57,8 @@ test('two KIP-848 consumers split a topic and read each message exactly once', a
     // clients to see their two partitions, then for such a fetch (max wait 100 ms) to end.
     const clientSide = () => consumers.map((c) => (c.assignments ?? []).reduce((n, a) => n + a.partitions.length, 0));
     await waitFor('both clients see two partitions', () => clientSide().every((n) => n === 2), 20_000, clientSide);
-    await new Promise((r) => setTimeout(r, 500));
+    // 20 times that wait: a loaded machine must not let a late fetch read a revoked partition.
+    await new Promise((r) => setTimeout(r, 2000));
 
     const sent = Array.from({ length: 40 }, (_, i) => `v${i}`);
     await producer.send({ messages: sent.map((value, i) => ({ topic: TOPIC, value, partition: i % 4 })) });

@@ -6,6 +6,7 @@ import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { TestBroker } from './helpers/broker.js';
+import { FAST_CONSUMER_GROUPS } from './helpers/group-broker.js';
 import { WireClient } from './helpers/wire-client.js';
 import type { ConsumerGroupHeartbeatResponse } from '../src/protocol/messages/consumer-group-heartbeat.js';
 import type { ConsumerGroupDescribeResponse } from '../src/protocol/messages/consumer-group-describe.js';
@@ -22,14 +23,7 @@ let tb: TestBroker;
 let topicId: string;
 
 before(async () => {
-  tb = await TestBroker.start({
-    settings: {
-      'group.consumer.session.timeout.ms': 3000,
-      'group.consumer.min.session.timeout.ms': 1000,
-      'group.consumer.heartbeat.interval.ms': 200,
-      'group.consumer.min.heartbeat.interval.ms': 100,
-    },
-  });
+  tb = await TestBroker.start({ settings: FAST_CONSUMER_GROUPS });
   const created = await tb.broker.cluster.createTopic(TOPIC, 4, {});
   assert.equal(created.errorCode, 0);
   topicId = tb.broker.cluster.topic(TOPIC)!.id;

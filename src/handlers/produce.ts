@@ -4,10 +4,12 @@
 // flush policy asks for one. acks=0 gets no answer; if any partition failed the connection is
 // closed so that the producer notices, as Kafka does. Transactional produce is not supported
 // yet (transactions are a later issue).
-import { CLOSE_CONNECTION, NO_RESPONSE, defineHandler } from './handler.js';
+import { CLOSE_CONNECTION, NO_RESPONSE, defineHandler, type RequestContext } from './handler.js';
+import type { Topic } from '../cluster/cluster.js';
 import { ErrorCode } from '../protocol/errors.js';
 import type {
   ProduceRequest,
+  ProduceRequestPartitionProduceData,
   ProduceResponse,
   ProduceResponsePartitionProduceResponse,
 } from '../protocol/messages/produce.js';
@@ -16,49 +18,71 @@ function failed(index: number, errorCode: number, errorMessage: string | null = 
   return { index, errorCode, baseOffset: -1, logAppendTimeMs: -1, logStartOffset: -1, recordErrors: [], errorMessage };
 }
 
+interface PartitionOutcome {
+  response: ProduceResponsePartitionProduceResponse;
+  /** Resolves true once the records are durable as the flush policy asks; false if fsync failed. */
+  durable?: Promise<boolean>;
+}
+
+function appendTo(req: ProduceRequest, ctx: RequestContext, topic: Topic | undefined, pd: ProduceRequestPartitionProduceData, now: number): PartitionOutcome {
+  const partition = topic?.partitions[pd.index];
+  if (req.acks !== 0 && req.acks !== 1 && req.acks !== -1) return { response: failed(pd.index, ErrorCode.INVALID_REQUIRED_ACKS) };
+  if (!topic || !partition) return { response: failed(pd.index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION) };
+  if (topic.internal) return { response: failed(pd.index, ErrorCode.INVALID_TOPIC_EXCEPTION, `Cannot append to internal topic ${topic.name}`) };
+  if (req.transactionalId !== null) return { response: failed(pd.index, ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, 'Transactions are not supported yet') };
+  if (pd.records === null || pd.records.length === 0) return { response: failed(pd.index, ErrorCode.CORRUPT_MESSAGE, 'Produce request without records') };
+  let a;
+  try {
+    a = partition.append(pd.records, now);
+  } catch (err) {
+    // The write itself failed (disk full, I/O error): Kafka answers a storage error for this
+    // partition rather than dropping the whole connection.
+    ctx.broker.log.error({ err, topic: topic.name, partition: pd.index }, 'append failed');
+    return { response: failed(pd.index, ErrorCode.KAFKA_STORAGE_ERROR, String(err)) };
+  }
+  const response = {
+    index: pd.index,
+    errorCode: a.errorCode,
+    baseOffset: a.baseOffset,
+    logAppendTimeMs: a.logAppendTimeMs,
+    logStartOffset: a.logStartOffset,
+    recordErrors: a.recordErrors,
+    errorMessage: a.errorMessage,
+  };
+  const durable = a.flushed?.then(
+    () => true,
+    (err: unknown) => {
+      ctx.broker.log.error({ err, topic: topic.name, partition: pd.index }, 'fsync failed');
+      return false;
+    },
+  );
+  return durable ? { response, durable } : { response };
+}
+
 export const produceHandler = defineHandler<ProduceRequest, ProduceResponse>({
   apiKey: 0,
   name: 'Produce',
   minVersion: 3,
   maxVersion: 11,
   async handle(req, ctx) {
-    const { cluster } = ctx.broker;
-    const acks = req.acks;
     const now = Date.now();
-    const flushes: Promise<void>[] = [];
-    let anyError = false;
+    const outcomes: PartitionOutcome[] = [];
     const responses = req.topicData.map((t) => {
-      const topic = cluster.topic(t.name);
+      const topic = ctx.broker.cluster.topic(t.name);
       return {
         name: t.name,
-        partitionResponses: t.partitionData.map((pd): ProduceResponsePartitionProduceResponse => {
-          let r: ProduceResponsePartitionProduceResponse;
-          const partition = topic?.partitions[pd.index];
-          if (acks !== 0 && acks !== 1 && acks !== -1) r = failed(pd.index, ErrorCode.INVALID_REQUIRED_ACKS);
-          else if (!topic || !partition) r = failed(pd.index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
-          else if (topic.internal) r = failed(pd.index, ErrorCode.INVALID_TOPIC_EXCEPTION, `Cannot append to internal topic ${t.name}`);
-          else if (req.transactionalId !== null) r = failed(pd.index, ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, 'Transactions are not supported yet');
-          else if (pd.records === null || pd.records.length === 0) r = failed(pd.index, ErrorCode.CORRUPT_MESSAGE, 'Produce request without records');
-          else {
-            const a = partition.append(pd.records, now);
-            if (a.flushed) flushes.push(a.flushed);
-            r = {
-              index: pd.index,
-              errorCode: a.errorCode,
-              baseOffset: a.baseOffset,
-              logAppendTimeMs: a.logAppendTimeMs,
-              logStartOffset: a.logStartOffset,
-              recordErrors: a.recordErrors,
-              errorMessage: a.errorMessage,
-            };
-          }
-          if (r.errorCode !== ErrorCode.NONE) anyError = true;
-          return r;
+        partitionResponses: t.partitionData.map((pd) => {
+          const o = appendTo(req, ctx, topic, pd, now);
+          outcomes.push(o);
+          return o.response;
         }),
       };
     });
-    if (acks === 0) return anyError ? CLOSE_CONNECTION : NO_RESPONSE;
-    if (flushes.length > 0) await Promise.all(flushes);
+    if (req.acks === 0) return outcomes.some((o) => o.response.errorCode !== ErrorCode.NONE) ? CLOSE_CONNECTION : NO_RESPONSE;
+    for (const o of outcomes) {
+      // Records whose fsync failed may not be durable, so they are not acknowledged.
+      if (o.durable && !(await o.durable)) Object.assign(o.response, failed(o.response.index, ErrorCode.KAFKA_STORAGE_ERROR, 'fsync failed'));
+    }
     return { responses, throttleTimeMs: 0 };
   },
 });

@@ -28,6 +28,15 @@ export function readRequestHeaderRest(r: Reader, flexible: boolean): string | nu
   return clientId;
 }
 
+/** Request header v1/v2, as a client writes it (the broker's reader is above). */
+export function writeRequestHeader(w: Writer, h: RequestHeader, flexible: boolean): void {
+  w.int16(h.apiKey);
+  w.int16(h.apiVersion);
+  w.int32(h.correlationId);
+  w.nullableString(h.clientId);
+  if (flexible) w.uvarint(0);
+}
+
 function skipTaggedFields(r: Reader): void {
   for (let n = r.uvarint(); n > 0; n--) {
     r.uvarint();
@@ -43,4 +52,11 @@ function skipTaggedFields(r: Reader): void {
 export function writeResponseHeader(w: Writer, apiKey: number, correlationId: number, flexible: boolean): void {
   w.int32(correlationId);
   if (flexible && apiKey !== API_VERSIONS_KEY) w.uvarint(0);
+}
+
+/** The client's side of the same rule: returns the correlation id. */
+export function readResponseHeader(r: Reader, apiKey: number, flexible: boolean): number {
+  const correlationId = r.int32();
+  if (flexible && apiKey !== API_VERSIONS_KEY) skipTaggedFields(r);
+  return correlationId;
 }

@@ -3,6 +3,7 @@
 // Each case says what the broker must do with it; fuzz.test.ts checks that it did.
 import { handlers } from '../../src/handlers/registry.js';
 import { apiCodecs } from '../../src/protocol/api-codecs.js';
+import { readRequestHeaderRest } from '../../src/protocol/header.js';
 import { Reader } from '../../src/protocol/primitives/reader.js';
 import { buildRecordBatch } from '../../src/protocol/records/records.js';
 import type { Random } from './prng.js';
@@ -125,8 +126,7 @@ function parksAsFetch(frame: Buffer): boolean {
   if (!codecs) return false;
   try {
     const r = new Reader(frame, 12);
-    r.nullableString();
-    if (codecs.flexible) for (let n = r.uvarint(); n > 0; n--) r.skip((r.uvarint(), r.uvarint()));
+    readRequestHeaderRest(r, codecs.flexible);
     const req = codecs.request.decode(r) as { maxWaitMs: number; minBytes: number };
     return req.maxWaitMs > 0 && req.minBytes > 0;
   } catch {

@@ -122,6 +122,9 @@ function varintSize(v: number): number {
 /** The 61-byte v2 batch header (12 bytes of log overhead included, as max.message.bytes counts them). */
 const BATCH_HEADER_SIZE = 61;
 
+/** Kafka's default max.message.bytes (and message.max.bytes): 1 MiB plus the 12-byte log overhead. */
+export const DEFAULT_MAX_MESSAGE_BYTES = 1_048_588;
+
 /**
  * Size in bytes of an uncompressed v2 batch holding one record with a null key, no headers and
  * timestamp/offset deltas 0 (what every client sends for a lone keyless message) and a value of

@@ -1,49 +1,20 @@
 // A raw Kafka-protocol socket for tests that must send what no real client would: frames are
-// built with Brook's own protocol layer (request header v1/v2 + the compiled body codec) and can
-// be mutated before sending. Responses are read as whole frames and decoded on request.
+// built with src/client/wire-client.ts (request header v1/v2 + the compiled body codec) and can
+// be mutated before sending. Responses are read as whole frames and decoded on request. Unlike
+// that pipelined client, this one sees every frame, survives resets and reports the close.
 import { connect, type Socket } from 'node:net';
-import { apiCodecs } from '../../src/protocol/api-codecs.js';
-import { Reader } from '../../src/protocol/primitives/reader.js';
-import { Writer } from '../../src/protocol/primitives/writer.js';
+import { FrameReader, decodeResponse, encodeRequest as encodeRequestFrame } from '../../src/client/wire-client.js';
 
-const API_VERSIONS = 18;
+export { decodeResponse };
 
 /** A complete request frame (size prefix included) for `apiKey` at `version`. */
 export function encodeRequest(apiKey: number, version: number, correlationId: number, body: Record<string, unknown>, clientId: string | null = 'brook-test'): Buffer {
-  const codecs = apiCodecs.get(apiKey, version);
-  if (!codecs) throw new Error(`no schema for api ${apiKey} v${version}`);
-  const w = new Writer(256);
-  w.int32(0);
-  w.int16(apiKey);
-  w.int16(version);
-  w.int32(correlationId);
-  w.nullableString(clientId);
-  if (codecs.flexible) w.uvarint(0);
-  codecs.request.encode(w, body);
-  const frame = w.toBuffer();
-  frame.writeInt32BE(frame.length - 4, 0);
-  return frame;
-}
-
-/** Decodes a response frame (without its size prefix). */
-export function decodeResponse(apiKey: number, version: number, frame: Buffer): { correlationId: number; body: Record<string, unknown> } {
-  const codecs = apiCodecs.get(apiKey, version);
-  if (!codecs) throw new Error(`no schema for api ${apiKey} v${version}`);
-  const r = new Reader(frame);
-  const correlationId = r.int32();
-  if (codecs.flexible && apiKey !== API_VERSIONS) {
-    for (let n = r.uvarint(); n > 0; n--) {
-      r.uvarint();
-      r.skip(r.uvarint());
-    }
-  }
-  return { correlationId, body: codecs.response.decode(r) };
+  return encodeRequestFrame(apiKey, version, correlationId, body, clientId);
 }
 
 export class WireClient {
-  private readonly chunks: Buffer[] = [];
-  private buffered = 0;
   private readonly frames: Buffer[] = [];
+  private readonly reader = new FrameReader((f) => this.frames.push(f));
   private waiter: (() => void) | undefined;
   private nextCorrelationId = 1;
   private isClosed = false;
@@ -92,21 +63,7 @@ export class WireClient {
   }
 
   private onData(d: Buffer): void {
-    this.chunks.push(d);
-    this.buffered += d.length;
-    for (;;) {
-      if (this.buffered < 4) break;
-      const head = Buffer.concat(this.chunks);
-      this.chunks.length = 0;
-      this.chunks.push(head);
-      const size = head.readInt32BE(0);
-      if (head.length < 4 + size) break;
-      this.frames.push(head.subarray(4, 4 + size));
-      const rest = head.subarray(4 + size);
-      this.chunks.length = 0;
-      if (rest.length > 0) this.chunks.push(rest);
-      this.buffered = rest.length;
-    }
+    this.reader.push(d);
     if (this.frames.length > 0) this.wake();
   }
 
