@@ -1,6 +1,11 @@
+/**
+ * The adapter that gives the group coordinator its GroupLog on top of the cluster's internal
+ * `__consumer_offsets` topic.
+ */
 import { buildRecordBatch, decodeRecords } from '../protocol/records/records.js';
 import { batchesOf } from '../protocol/records/record-batch.js';
 import type { Cluster, Topic } from '../cluster/cluster.js';
+import type { Partition } from '../cluster/partition.js';
 import type { GroupLog, GroupLogRecord } from './group/group-types.js';
 
 export const OFFSETS_TOPIC = '__consumer_offsets';
@@ -63,21 +68,27 @@ export class OffsetsTopicLog implements GroupLog {
   *readAll(): Generator<GroupLogRecord> {
     const topic = this.cluster.topic(OFFSETS_TOPIC);
     if (!topic) return;
-    for (const p of topic.partitions) {
-      let offset = p.logStartOffset;
-      const end = p.highWatermark;
-      while (offset < end) {
-        const res = p.log.read(offset, 1 << 20, { maxOffset: end, minOneBatch: true });
-        if (!res || res.batches.length === 0) break;
-        for (const chunk of res.batches) {
-          for (const batch of batchesOf(chunk)) {
-            if (batch.isControl) continue;
-            for (const rec of decodeRecords(chunk, batch.pos)) {
-              if (rec.offset < offset) continue;
-              if (rec.key) yield { key: rec.key, value: rec.value };
-            }
-            offset = batch.lastOffset + 1;
-          }
+    for (const p of topic.partitions) yield* readPartition(p);
+  }
+}
+
+/** The keyed records of one partition from its log start to its high watermark. */
+function* readPartition(p: Partition): Generator<GroupLogRecord> {
+  let offset = p.logStartOffset;
+  const end = p.highWatermark;
+  while (offset < end) {
+    const res = p.log.read(offset, 1 << 20, { maxOffset: end, minOneBatch: true });
+    if (!res || res.batches.length === 0) break;
+    for (const chunk of res.batches) {
+      for (const batch of batchesOf(chunk)) {
+        const from = offset;
+        // Advance before skipping: a control batch left unpassed would be read again forever.
+        offset = batch.lastOffset + 1;
+        // Commit/abort markers carry no group state.
+        if (batch.isControl) continue;
+        for (const rec of decodeRecords(chunk, batch.pos)) {
+          // The first batch read may start before `from` (reads return whole batches).
+          if (rec.offset >= from && rec.key) yield { key: rec.key, value: rec.value };
         }
       }
     }
