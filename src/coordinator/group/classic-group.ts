@@ -5,8 +5,9 @@
  */
 import { ErrorCode } from '../../protocol/errors.js';
 import { CONSUMER_PROTOCOL_TYPE, decodeSubscription } from './consumer-protocol.js';
+import { ClassicGroupMember, type JoinCallback, joinError, syncError } from './classic-group-member.js';
 import type { JoinGroupMember, JoinGroupProtocol, JoinGroupResult, SyncGroupResult } from './group-types.js';
-import type { GroupMetadataValue } from './records-codec.js';
+import { type GroupMetadataValue, type GroupRecord, GroupRecordType } from './records-codec.js';
 
 export const ClassicGroupState = {
   EMPTY: 'Empty',
@@ -26,62 +27,6 @@ const VALID_PREVIOUS: Record<ClassicGroupState, readonly ClassicGroupState[]> = 
   [S.DEAD]: [S.STABLE, S.PREPARING_REBALANCE, S.COMPLETING_REBALANCE, S.EMPTY, S.DEAD],
 };
 
-export const EMPTY_ASSIGNMENT = Buffer.alloc(0);
-
-export type JoinCallback = (result: JoinGroupResult) => void;
-export type SyncCallback = (result: SyncGroupResult) => void;
-
-export class ClassicGroupMember {
-  /** Set while a JoinGroup of this member is parked. */
-  awaitingJoin: JoinCallback | null = null;
-  /** Set while a SyncGroup of this member is parked. */
-  awaitingSync: SyncCallback | null = null;
-  /** Joined during the current rebalance and has not received a JoinGroup response yet. */
-  isNew = false;
-
-  constructor(
-    readonly memberId: string,
-    readonly groupInstanceId: string | null,
-    readonly clientId: string,
-    readonly clientHost: string,
-    public rebalanceTimeoutMs: number,
-    public sessionTimeoutMs: number,
-    readonly protocolType: string,
-    public protocols: JoinGroupProtocol[],
-    public assignment: Buffer = EMPTY_ASSIGNMENT,
-  ) {}
-
-  get isStatic(): boolean {
-    return this.groupInstanceId !== null;
-  }
-
-  /** Same protocols, in the same order, with the same metadata. */
-  matches(protocols: readonly JoinGroupProtocol[]): boolean {
-    if (protocols.length !== this.protocols.length) return false;
-    return protocols.every((p, i) => p.name === this.protocols[i].name && p.metadata.equals(this.protocols[i].metadata));
-  }
-
-  metadata(protocolName: string): Buffer {
-    return this.protocols.find((p) => p.name === protocolName)?.metadata ?? EMPTY_ASSIGNMENT;
-  }
-
-  /** The member's most preferred protocol among the candidates. */
-  vote(candidates: ReadonlySet<string>): string {
-    const p = this.protocols.find((x) => candidates.has(x.name));
-    if (p === undefined) throw new Error(`member ${this.memberId} does not support any candidate protocol`);
-    return p.name;
-  }
-
-  /**
-   * Whether a session expiring now is acceptable: members in the middle of a rebalance are
-   * covered by the rebalance and sync timeouts instead. New members are not.
-   */
-  hasSatisfiedHeartbeat(): boolean {
-    if (this.isNew) return false;
-    return this.awaitingJoin !== null || this.awaitingSync !== null;
-  }
-}
-
 export class ClassicGroup {
   readonly type = 'classic';
   state: ClassicGroupState = S.EMPTY;
@@ -100,7 +45,8 @@ export class ClassicGroup {
   readonly pendingJoinMembers = new Set<string>();
   /** Members of the current generation that have not sent SyncGroup yet. */
   readonly pendingSyncMembers = new Set<string>();
-  numMembersAwaitingJoin = 0;
+  /** Members with a parked JoinGroup; a count (not derived) because every join asks for it. */
+  private awaitingJoinCount = 0;
   /** protocol name -> number of members supporting it */
   private readonly supportedProtocols = new Map<string, number>();
   /** A member joined during the initial delayed rebalance: extend the delay. */
@@ -133,6 +79,10 @@ export class ClassicGroup {
     this.previousState = this.state;
     this.state = state;
     this.stateTimestampMs = nowMs;
+  }
+
+  get numMembersAwaitingJoin(): number {
+    return this.awaitingJoinCount;
   }
 
   get size(): number {
@@ -178,7 +128,7 @@ export class ClassicGroup {
     this.members.set(member.memberId, member);
     this.changeSupport(member.protocols, 1);
     member.awaitingJoin = callback;
-    if (callback !== null) this.numMembersAwaitingJoin++;
+    if (callback !== null) this.awaitingJoinCount++;
     this.pendingJoinMembers.delete(member.memberId);
   }
 
@@ -187,7 +137,7 @@ export class ClassicGroup {
     if (removed !== undefined) {
       this.members.delete(memberId);
       this.changeSupport(removed.protocols, -1);
-      if (removed.awaitingJoin !== null) this.numMembersAwaitingJoin--;
+      if (removed.awaitingJoin !== null) this.awaitingJoinCount--;
       if (removed.groupInstanceId !== null) this.staticMembers.delete(removed.groupInstanceId);
     }
     if (this.isLeader(memberId)) {
@@ -210,8 +160,8 @@ export class ClassicGroup {
     this.changeSupport(protocols, 1);
     member.rebalanceTimeoutMs = rebalanceTimeoutMs;
     member.sessionTimeoutMs = sessionTimeoutMs;
-    if (callback !== null && member.awaitingJoin === null) this.numMembersAwaitingJoin++;
-    else if (callback === null && member.awaitingJoin !== null) this.numMembersAwaitingJoin--;
+    if (callback !== null && member.awaitingJoin === null) this.awaitingJoinCount++;
+    else if (callback === null && member.awaitingJoin !== null) this.awaitingJoinCount--;
     member.awaitingJoin = callback;
   }
 
@@ -223,17 +173,8 @@ export class ClassicGroup {
     const old = this.members.get(oldMemberId);
     if (old === undefined) throw new Error(`cannot replace unknown member ${oldMemberId}`);
     this.members.delete(oldMemberId);
-    this.completeJoin(old, {
-      errorCode: ErrorCode.FENCED_INSTANCE_ID,
-      generationId: -1,
-      protocolType: null,
-      protocolName: null,
-      leader: '',
-      skipAssignment: false,
-      memberId: oldMemberId,
-      members: [],
-    });
-    this.completeSync(old, { errorCode: ErrorCode.FENCED_INSTANCE_ID, protocolType: null, protocolName: null, assignment: EMPTY_ASSIGNMENT });
+    this.completeJoin(old, joinError(ErrorCode.FENCED_INSTANCE_ID, oldMemberId));
+    this.completeSync(old, syncError(ErrorCode.FENCED_INSTANCE_ID));
     const replacement = new ClassicGroupMember(
       newMemberId,
       old.groupInstanceId,
@@ -290,7 +231,7 @@ export class ClassicGroup {
   }
 
   hasAllMembersJoined(): boolean {
-    return this.members.size === this.numMembersAwaitingJoin && this.pendingJoinMembers.size === 0;
+    return this.members.size === this.awaitingJoinCount && this.pendingJoinMembers.size === 0;
   }
 
   /** If the leader did not rejoin, picks a member that did. False when nobody rejoined. */
@@ -309,15 +250,10 @@ export class ClassicGroup {
 
   initNextGeneration(nowMs: number): void {
     this.generationId++;
-    if (this.members.size > 0) {
-      this.protocolName = this.selectProtocol();
-      this.subscribedTopics = this.computeSubscribedTopics();
-      this.transitionTo(S.COMPLETING_REBALANCE, nowMs);
-    } else {
-      this.protocolName = null;
-      this.subscribedTopics = this.computeSubscribedTopics();
-      this.transitionTo(S.EMPTY, nowMs);
-    }
+    const hasMembers = this.members.size > 0;
+    this.protocolName = hasMembers ? this.selectProtocol() : null;
+    this.subscribedTopics = this.computeSubscribedTopics();
+    this.transitionTo(hasMembers ? S.COMPLETING_REBALANCE : S.EMPTY, nowMs);
     this.pendingSyncMembers.clear();
   }
 
@@ -343,7 +279,7 @@ export class ClassicGroup {
     const cb = member.awaitingJoin;
     if (cb === null) return false;
     member.awaitingJoin = null;
-    this.numMembersAwaitingJoin--;
+    this.awaitingJoinCount--;
     cb(result);
     return true;
   }
@@ -365,6 +301,20 @@ export class ClassicGroup {
       return ErrorCode.NONE;
     }
     return this.members.has(memberId) ? ErrorCode.NONE : ErrorCode.UNKNOWN_MEMBER_ID;
+  }
+
+  /** A successful JoinGroup answer for the current generation; only the leader gets the members. */
+  currentGenerationJoinResult(memberId: string, withMembers: boolean, skipAssignment = false): JoinGroupResult {
+    return {
+      errorCode: ErrorCode.NONE,
+      generationId: this.generationId,
+      protocolType: this.protocolType,
+      protocolName: this.protocolName,
+      leader: this.leaderId ?? '',
+      skipAssignment,
+      memberId,
+      members: withMembers ? this.joinedMembers() : [],
+    };
   }
 
   /** Members' metadata for the selected protocol, as the leader receives it. */
@@ -390,8 +340,12 @@ export class ClassicGroup {
     return undefined;
   }
 
-  /** The GROUP_METADATA record value; `assignments` overrides the members' current ones. */
-  toRecordValue(assignments?: ReadonlyMap<string, Buffer>): GroupMetadataValue {
+  /** The group's GROUP_METADATA record; `assignments` overrides the members' current ones. */
+  toRecord(assignments?: ReadonlyMap<string, Buffer>): GroupRecord {
+    return { type: GroupRecordType.GROUP_METADATA, groupId: this.groupId, value: this.toRecordValue(assignments) };
+  }
+
+  private toRecordValue(assignments?: ReadonlyMap<string, Buffer>): GroupMetadataValue {
     const protocol = this.protocolName ?? '';
     return {
       protocolType: this.protocolType ?? '',

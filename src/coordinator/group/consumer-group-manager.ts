@@ -25,12 +25,18 @@ import {
 } from './consumer-group.js';
 import { FencedMemberEpochError, isReconciledTo, reconcile } from './current-assignment-builder.js';
 import { type GroupContext, timerKey } from './group-context.js';
-import type { ConsumerGroupHeartbeatParams, ConsumerGroupHeartbeatResult, TopicMetadata, TopicPartitions } from './group-types.js';
-import { consumerGroupTombstones, currentAssignmentRecord, memberMetadataRecord, removeMemberRecords } from './consumer-group-records.js';
+import type { ConsumerGroupHeartbeatParams, ConsumerGroupHeartbeatResult, TopicPartitions } from './group-types.js';
+import { currentAssignmentRecord, groupEpochRecord, memberMetadataRecord, removeMemberRecords, targetAssignmentRecord } from './consumer-group-records.js';
 import { type AssignmentMemberSpec, createAssignors, type PartitionAssignor } from './partition-assignor.js';
 import { type GroupRecord, GroupRecordType } from './records-codec.js';
-
-type Outcome = { result: ConsumerGroupHeartbeatResult; groupId: string };
+import {
+  compileSubscriptionRegex,
+  computeSubscriptionMetadata,
+  InvalidSubscriptionRegexError,
+  memberSubscribedTopicIds,
+  sameSubscriptionMetadata,
+  sameTopicNames,
+} from './subscription-metadata.js';
 
 class HeartbeatError extends Error {
   constructor(
@@ -43,6 +49,10 @@ class HeartbeatError extends Error {
 
 function fail(errorCode: ErrorCode, message: string): never {
   throw new HeartbeatError(errorCode, message);
+}
+
+export function heartbeatError(errorCode: ErrorCode, errorMessage: string | null = null): ConsumerGroupHeartbeatResult {
+  return { errorCode, errorMessage, memberId: null, memberEpoch: 0, heartbeatIntervalMs: 0, assignment: null };
 }
 
 /** Kafka's Uuid.randomUuid().toString(): 16 random bytes, URL-safe base64 without padding. */
@@ -67,16 +77,13 @@ export class ConsumerGroupManager {
   /** Applies the heartbeat; the caller answers after ctx.flushed(groupId). */
   heartbeat(p: ConsumerGroupHeartbeatParams): ConsumerGroupHeartbeatResult {
     try {
-      return this.heartbeatOrThrow(p).result;
+      return this.heartbeatOrThrow(p);
     } catch (err) {
-      if (err instanceof HeartbeatError) return this.errorResult(err.errorCode, err.message);
-      if (err instanceof FencedMemberEpochError) return this.errorResult(ErrorCode.FENCED_MEMBER_EPOCH, err.message);
+      if (err instanceof HeartbeatError) return heartbeatError(err.errorCode, err.message);
+      if (err instanceof FencedMemberEpochError) return heartbeatError(ErrorCode.FENCED_MEMBER_EPOCH, err.message);
+      if (err instanceof InvalidSubscriptionRegexError) return heartbeatError(ErrorCode.INVALID_REGULAR_EXPRESSION, err.message);
       throw err;
     }
-  }
-
-  private errorResult(errorCode: ErrorCode, errorMessage: string | null): ConsumerGroupHeartbeatResult {
-    return { errorCode, errorMessage, memberId: null, memberEpoch: 0, heartbeatIntervalMs: 0, assignment: null };
   }
 
   private validateRequest(p: ConsumerGroupHeartbeatParams): void {
@@ -99,10 +106,10 @@ export class ConsumerGroupManager {
     if (p.serverAssignor !== null && !this.assignors.has(p.serverAssignor)) {
       fail(ErrorCode.UNSUPPORTED_ASSIGNOR, `ServerAssignor ${p.serverAssignor} is not supported. Supported assignors: ${[...this.assignors.keys()].join(', ')}.`);
     }
-    if (p.subscribedTopicRegex !== null) compileRegex(p.subscribedTopicRegex);
+    if (p.subscribedTopicRegex !== null) compileSubscriptionRegex(p.subscribedTopicRegex);
   }
 
-  private heartbeatOrThrow(p: ConsumerGroupHeartbeatParams): Outcome {
+  private heartbeatOrThrow(p: ConsumerGroupHeartbeatParams): ConsumerGroupHeartbeatResult {
     this.validateRequest(p);
     if (p.memberEpoch === LEAVE_GROUP_MEMBER_EPOCH || p.memberEpoch === LEAVE_GROUP_STATIC_MEMBER_EPOCH) return this.leave(p);
 
@@ -121,33 +128,10 @@ export class ConsumerGroupManager {
       fail(ErrorCode.GROUP_MAX_SIZE_REACHED, `The consumer group has reached its maximum capacity of ${this.ctx.config.consumerGroupMaxSize} members.`);
     }
     const memberId = p.memberId === '' ? newMemberId() : p.memberId;
-    let member: ConsumerGroupMember;
-    let replaced: ConsumerGroupMember | undefined;
-    if (p.instanceId === null) {
-      const found = group?.members.get(memberId);
-      if (found === undefined && p.memberEpoch !== 0) fail(ErrorCode.UNKNOWN_MEMBER_ID, `Member ${memberId} is not a member of group ${p.groupId}.`);
-      member = found ?? newMember(memberId);
-      if (found !== undefined) this.throwIfMemberEpochIsInvalid(found, p.memberEpoch, p.topicPartitions);
-    } else {
-      const staticMember = group?.staticMember(p.instanceId);
-      if (p.memberEpoch === 0) {
-        if (staticMember === undefined) {
-          member = group?.members.get(memberId) ?? newMember(memberId);
-        } else {
-          if (staticMember.memberEpoch !== LEAVE_GROUP_STATIC_MEMBER_EPOCH) {
-            fail(ErrorCode.UNRELEASED_INSTANCE_ID, `Static member ${memberId} with instance id ${p.instanceId} cannot join the group because the instance id is owned by ${staticMember.memberId} member.`);
-          }
-          replaced = staticMember;
-          // The new incarnation takes over the old one's assignment, at epoch 0.
-          member = { ...staticMember, memberId, memberEpoch: 0, previousMemberEpoch: 0 };
-        }
-      } else {
-        if (staticMember === undefined) fail(ErrorCode.UNKNOWN_MEMBER_ID, `Instance id ${p.instanceId} is unknown.`);
-        if (staticMember.memberId !== memberId) fail(ErrorCode.FENCED_INSTANCE_ID, `Static member ${memberId} with instance id ${p.instanceId} was fenced by member ${staticMember.memberId}.`);
-        this.throwIfMemberEpochIsInvalid(staticMember, p.memberEpoch, p.topicPartitions);
-        member = staticMember;
-      }
-    }
+    const { member, replaced } =
+      p.instanceId === null
+        ? { member: this.getOrMaybeCreateConsumerGroupMember(p, group, memberId), replaced: undefined }
+        : this.getOrMaybeSubscribeStaticConsumerGroupMember(p, p.instanceId, group, memberId);
 
     // ---- state changes: each record is replayed as it is emitted ----
     const records: GroupRecord[] = [];
@@ -164,7 +148,7 @@ export class ConsumerGroupManager {
       const target = group?.targetAssignment.get(replaced.memberId) ?? EMPTY;
       removeMemberRecords(groupId, replaced.memberId).forEach(emit);
       emit(memberMetadataRecord(groupId, member));
-      emit({ type: GroupRecordType.CONSUMER_GROUP_TARGET_ASSIGNMENT_MEMBER, groupId, memberId, value: { partitions: assignmentToList(target) } });
+      emit(targetAssignmentRecord(groupId, memberId, target));
       emit(currentAssignmentRecord(groupId, member));
     }
 
@@ -182,16 +166,16 @@ export class ConsumerGroupManager {
     const stored = this.consumerGroup(groupId)?.members.get(memberId);
     let bumpGroupEpoch = (group?.groupEpoch ?? 0) === 0 || classicToReplace !== undefined;
     if (stored === undefined || this.metadataChanged(stored, updated)) emit(memberMetadataRecord(groupId, updated));
-    if (!sameStrings(member.subscribedTopicNames, updated.subscribedTopicNames) || member.subscribedTopicRegex !== updated.subscribedTopicRegex) {
+    if (!sameTopicNames(member.subscribedTopicNames, updated.subscribedTopicNames) || member.subscribedTopicRegex !== updated.subscribedTopicRegex) {
       bumpGroupEpoch = true;
     }
 
     const g = this.consumerGroup(groupId);
     if (g === undefined) throw new Error(`consumer group ${groupId} missing after member records`);
-    const metadata = this.subscriptionMetadata(g);
-    if (!sameMetadata(metadata, g.subscriptionMetadata)) bumpGroupEpoch = true;
+    const metadata = computeSubscriptionMetadata(g.members.values(), this.ctx.topics);
+    if (!sameSubscriptionMetadata(metadata, g.subscriptionMetadata)) bumpGroupEpoch = true;
     if (bumpGroupEpoch) {
-      emit({ type: GroupRecordType.CONSUMER_GROUP_METADATA, groupId, value: { epoch: g.groupEpoch + 1, subscriptionMetadata: metadata } });
+      emit(groupEpochRecord(groupId, g.groupEpoch + 1, metadata));
     }
     if (g.groupEpoch > g.assignmentEpoch) this.updateTargetAssignment(g).forEach(emit);
 
@@ -208,16 +192,45 @@ export class ConsumerGroupManager {
       (p.rebalanceTimeoutMs !== -1 && (p.subscribedTopicNames !== null || p.subscribedTopicRegex !== null) && p.topicPartitions !== null);
     const changed = !assignmentsEqual(member.assigned, after.assigned) || member.memberId !== after.memberId;
     return {
-      groupId,
-      result: {
-        errorCode: ErrorCode.NONE,
-        errorMessage: null,
-        memberId,
-        memberEpoch: after.memberEpoch,
-        heartbeatIntervalMs: this.ctx.config.consumerGroupHeartbeatIntervalMs,
-        assignment: isFullRequest || changed ? assignmentToList(after.assigned) : null,
-      },
+      errorCode: ErrorCode.NONE,
+      errorMessage: null,
+      memberId,
+      memberEpoch: after.memberEpoch,
+      heartbeatIntervalMs: this.ctx.config.consumerGroupHeartbeatIntervalMs,
+      assignment: isFullRequest || changed ? assignmentToList(after.assigned) : null,
     };
+  }
+
+  private getOrMaybeCreateConsumerGroupMember(p: ConsumerGroupHeartbeatParams, group: ConsumerGroup | undefined, memberId: string): ConsumerGroupMember {
+    const found = group?.members.get(memberId);
+    if (found === undefined) {
+      if (p.memberEpoch !== 0) fail(ErrorCode.UNKNOWN_MEMBER_ID, `Member ${memberId} is not a member of group ${p.groupId}.`);
+      return newMember(memberId);
+    }
+    this.throwIfMemberEpochIsInvalid(found, p.memberEpoch, p.topicPartitions);
+    return found;
+  }
+
+  /** `replaced`: the previous incarnation of the instance, whose place the new member id takes. */
+  private getOrMaybeSubscribeStaticConsumerGroupMember(
+    p: ConsumerGroupHeartbeatParams,
+    instanceId: string,
+    group: ConsumerGroup | undefined,
+    memberId: string,
+  ): { member: ConsumerGroupMember; replaced: ConsumerGroupMember | undefined } {
+    const staticMember = group?.staticMember(instanceId);
+    if (p.memberEpoch === 0) {
+      if (staticMember === undefined) return { member: group?.members.get(memberId) ?? newMember(memberId), replaced: undefined };
+      if (staticMember.memberEpoch !== LEAVE_GROUP_STATIC_MEMBER_EPOCH) {
+        fail(ErrorCode.UNRELEASED_INSTANCE_ID, `Static member ${memberId} with instance id ${instanceId} cannot join the group because the instance id is owned by ${staticMember.memberId} member.`);
+      }
+      // The new incarnation takes over the old one's assignment, at epoch 0.
+      return { member: { ...staticMember, memberId, memberEpoch: 0, previousMemberEpoch: 0 }, replaced: staticMember };
+    }
+    if (staticMember === undefined) fail(ErrorCode.UNKNOWN_MEMBER_ID, `Instance id ${instanceId} is unknown.`);
+    if (staticMember.memberId !== memberId) fail(ErrorCode.FENCED_INSTANCE_ID, `Static member ${memberId} with instance id ${instanceId} was fenced by member ${staticMember.memberId}.`);
+    this.throwIfMemberEpochIsInvalid(staticMember, p.memberEpoch, p.topicPartitions);
+    return { member: staticMember, replaced: undefined };
   }
 
   private throwIfMemberEpochIsInvalid(member: ConsumerGroupMember, received: number, owned: readonly TopicPartitions[] | null): void {
@@ -241,39 +254,8 @@ export class ConsumerGroupManager {
       a.rebalanceTimeoutMs !== b.rebalanceTimeoutMs ||
       a.serverAssignor !== b.serverAssignor ||
       a.subscribedTopicRegex !== b.subscribedTopicRegex ||
-      !sameStrings(a.subscribedTopicNames, b.subscribedTopicNames)
+      !sameTopicNames(a.subscribedTopicNames, b.subscribedTopicNames)
     );
-  }
-
-  /** Topics the group's members subscribe to (names and resolved regexes) that exist. */
-  private subscriptionMetadata(g: ConsumerGroup): TopicMetadata[] {
-    const names = new Set<string>();
-    const regexes: RegExp[] = [];
-    for (const m of g.members.values()) {
-      for (const n of m.subscribedTopicNames) names.add(n);
-      if (m.subscribedTopicRegex !== null) regexes.push(compileRegex(m.subscribedTopicRegex));
-    }
-    if (regexes.length > 0 && this.ctx.topics.topicNames !== undefined) {
-      for (const t of this.ctx.topics.topicNames()) {
-        // Internal topics are never matched by a subscription pattern.
-        if (!t.startsWith('__') && regexes.some((r) => r.test(t))) names.add(t);
-      }
-    }
-    const out: TopicMetadata[] = [];
-    for (const name of names) {
-      const t = this.ctx.topics.topicByName(name);
-      if (t !== undefined) out.push({ id: t.id, name: t.name, partitions: t.partitions });
-    }
-    return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  }
-
-  private memberTopicIds(g: ConsumerGroup, m: ConsumerGroupMember): Set<string> {
-    const ids = new Set<string>();
-    const regex = m.subscribedTopicRegex === null ? null : compileRegex(m.subscribedTopicRegex);
-    for (const t of g.subscriptionMetadata) {
-      if (m.subscribedTopicNames.includes(t.name) || (regex !== null && !t.name.startsWith('__') && regex.test(t.name))) ids.add(t.id);
-    }
-    return ids;
   }
 
   /** Runs the group's assignor; records the members whose target changed, then the epoch. */
@@ -286,7 +268,7 @@ export class ConsumerGroupManager {
       memberId: m.memberId,
       instanceId: m.instanceId,
       rackId: m.rackId,
-      subscribedTopicIds: this.memberTopicIds(g, m),
+      subscribedTopicIds: memberSubscribedTopicIds(m, g.subscriptionMetadata),
       currentAssignment: g.targetAssignment.get(m.memberId) ?? EMPTY,
     }));
     const next = assignor.assign(specs, topics);
@@ -295,7 +277,7 @@ export class ConsumerGroupManager {
       const target: Assignment = next.get(m.memberId) ?? EMPTY;
       const prev = g.targetAssignment.get(m.memberId);
       if (prev === undefined || !assignmentsEqual(prev, target)) {
-        records.push({ type: GroupRecordType.CONSUMER_GROUP_TARGET_ASSIGNMENT_MEMBER, groupId: g.groupId, memberId: m.memberId, value: { partitions: assignmentToList(target) } });
+        records.push(targetAssignmentRecord(g.groupId, m.memberId, target));
       }
     }
     records.push({ type: GroupRecordType.CONSUMER_GROUP_TARGET_ASSIGNMENT_METADATA, groupId: g.groupId, value: { assignmentEpoch: g.groupEpoch } });
@@ -344,12 +326,16 @@ export class ConsumerGroupManager {
     });
   }
 
-  private leave(p: ConsumerGroupHeartbeatParams): Outcome {
+  private leave(p: ConsumerGroupHeartbeatParams): ConsumerGroupHeartbeatResult {
     const g = this.consumerGroup(p.groupId);
     if (g === undefined) fail(ErrorCode.GROUP_ID_NOT_FOUND, `Group ${p.groupId} not found.`);
-    const ok = (memberEpoch: number): Outcome => ({
-      groupId: p.groupId,
-      result: { errorCode: ErrorCode.NONE, errorMessage: null, memberId: p.memberId, memberEpoch, heartbeatIntervalMs: 0, assignment: null },
+    const ok = (memberEpoch: number): ConsumerGroupHeartbeatResult => ({
+      errorCode: ErrorCode.NONE,
+      errorMessage: null,
+      memberId: p.memberId,
+      memberEpoch,
+      heartbeatIntervalMs: 0,
+      assignment: null,
     });
     if (p.instanceId === null) {
       if (!g.members.has(p.memberId)) fail(ErrorCode.UNKNOWN_MEMBER_ID, `Member ${p.memberId} is not a member of group ${p.groupId}.`);
@@ -377,21 +363,12 @@ export class ConsumerGroupManager {
     if (g === undefined || !g.members.has(memberId)) return;
     const records = removeMemberRecords(groupId, memberId);
     for (const r of records) this.ctx.replayer(r);
-    const epochRecord: GroupRecord = {
-      type: GroupRecordType.CONSUMER_GROUP_METADATA,
-      groupId,
-      value: { epoch: g.groupEpoch + 1, subscriptionMetadata: this.subscriptionMetadata(g) },
-    };
+    const epochRecord = groupEpochRecord(groupId, g.groupEpoch + 1, computeSubscriptionMetadata(g.members.values(), this.ctx.topics));
     this.ctx.replayer(epochRecord);
     records.push(epochRecord);
     this.ctx.scheduler.cancel(timerKey.consumerSession(groupId, memberId));
     this.ctx.scheduler.cancel(timerKey.consumerRebalance(groupId, memberId));
     void this.ctx.write(groupId, records, false);
-  }
-
-  /** Tombstones deleting an empty group (DeleteGroups, offsets expiration). */
-  groupTombstones(g: ConsumerGroup): GroupRecord[] {
-    return consumerGroupTombstones(g);
   }
 
   /** After loading: every member gets a fresh session and revocation deadline (Kafka's onLoaded). */
@@ -408,34 +385,6 @@ export class ConsumerGroupManager {
       this.ctx.scheduler.cancel(timerKey.consumerRebalance(g.groupId, id));
     }
   }
-}
-
-const regexCache = new Map<string, RegExp>();
-
-/** Subscription patterns match whole topic names (Java's Matcher.matches). */
-function compileRegex(source: string): RegExp {
-  const cached = regexCache.get(source);
-  if (cached !== undefined) return cached;
-  let re: RegExp;
-  try {
-    re = new RegExp(`^(?:${source})$`, 'u');
-  } catch {
-    return fail(ErrorCode.INVALID_REGULAR_EXPRESSION, `SubscribedTopicRegex ${source} is not a valid regular expression.`);
-  }
-  if (regexCache.size > 1000) regexCache.clear();
-  regexCache.set(source, re);
-  return re;
-}
-
-function sameStrings(a: readonly string[], b: readonly string[]): boolean {
-  if (a.length !== b.length) return false;
-  const sa = [...a].sort();
-  const sb = [...b].sort();
-  return sa.every((x, i) => x === sb[i]);
-}
-
-function sameMetadata(a: readonly TopicMetadata[], b: readonly TopicMetadata[]): boolean {
-  return a.length === b.length && a.every((t, i) => t.name === b[i].name && t.id === b[i].id && t.partitions === b[i].partitions);
 }
 
 function isSubset(owned: readonly TopicPartitions[] | null, assigned: Assignment): boolean {

@@ -1,7 +1,8 @@
 /**
  * The records that describe a KIP-848 group's changes (members, assignments, tombstones).
  */
-import { assignmentToList, type ConsumerGroup, type ConsumerGroupMember } from './consumer-group.js';
+import { type Assignment, assignmentToList, type ConsumerGroup, type ConsumerGroupMember } from './consumer-group.js';
+import type { TopicMetadata } from './group-types.js';
 import { type GroupRecord, GroupRecordType } from './records-codec.js';
 
 /** Tombstones for a member, in the order replay needs (assignment before metadata). */
@@ -29,6 +30,15 @@ export function memberMetadataRecord(groupId: string, m: ConsumerGroupMember): G
       rebalanceTimeoutMs: m.rebalanceTimeoutMs,
     },
   };
+}
+
+/** The group epoch, with the subscription metadata it was computed from. */
+export function groupEpochRecord(groupId: string, epoch: number, subscriptionMetadata: TopicMetadata[]): GroupRecord {
+  return { type: GroupRecordType.CONSUMER_GROUP_METADATA, groupId, value: { epoch, subscriptionMetadata } };
+}
+
+export function targetAssignmentRecord(groupId: string, memberId: string, target: Assignment): GroupRecord {
+  return { type: GroupRecordType.CONSUMER_GROUP_TARGET_ASSIGNMENT_MEMBER, groupId, memberId, value: { partitions: assignmentToList(target) } };
 }
 
 export function currentAssignmentRecord(groupId: string, m: ConsumerGroupMember): GroupRecord {

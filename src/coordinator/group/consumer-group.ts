@@ -15,6 +15,8 @@ export const MemberState = {
 } as const;
 export type MemberState = (typeof MemberState)[keyof typeof MemberState];
 
+const MEMBER_STATES: ReadonlySet<number> = new Set(Object.values(MemberState));
+
 export const MEMBER_STATE_NAMES: Record<MemberState, string> = {
   [MemberState.STABLE]: 'stable',
   [MemberState.UNREVOKED_PARTITIONS]: 'unrevoked_partitions',
@@ -157,7 +159,7 @@ export class ConsumerGroup {
     return this.partitionEpochs.get(topicId)?.get(partition) ?? -1;
   }
 
-  /** Topic names any member subscribes to by name or (resolved) regex. */
+  /** Whether a member subscribes to the topic by name or (resolved) regex. */
   isSubscribedToTopic(topic: string): boolean {
     if (this.subscriptionMetadata.some((t) => t.name === topic)) return true;
     for (const m of this.members.values()) if (m.subscribedTopicNames.includes(topic)) return true;
@@ -249,7 +251,8 @@ export class ConsumerGroup {
           return;
         }
         const v = rec.value;
-        const state = (v.state >= 0 && v.state <= 3 ? v.state : MemberState.UNKNOWN) as MemberState;
+        // A state written by a newer Brook reads as UNKNOWN.
+        const state = MEMBER_STATES.has(v.state) ? (v.state as MemberState) : MemberState.UNKNOWN;
         this.setMember({
           ...(prev ?? newMember(rec.memberId)),
           memberEpoch: v.memberEpoch,

@@ -10,9 +10,12 @@
  */
 import { ErrorCode } from '../../protocol/errors.js';
 import { ClassicGroup, ClassicGroupState as S } from './classic-group.js';
-import { ClassicGroupManager, joinError, syncError } from './classic-group-manager.js';
+import { joinError, syncError } from './classic-group-member.js';
+import { ClassicGroupManager } from './classic-group-manager.js';
+import { ClassicRebalance } from './classic-rebalance.js';
 import { ConsumerGroup } from './consumer-group.js';
-import { ConsumerGroupManager } from './consumer-group-manager.js';
+import { ConsumerGroupManager, heartbeatError } from './consumer-group-manager.js';
+import { consumerGroupTombstones } from './consumer-group-records.js';
 import { type Group, GroupContext, timerKey } from './group-context.js';
 import { DEFAULT_GROUP_COORDINATOR_CONFIG, type GroupCoordinatorConfig } from './group-coordinator-config.js';
 import { type GroupInspection, GroupInspector, type LogEndOffsetLookup } from './group-inspector.js';
@@ -39,7 +42,7 @@ import type {
   SyncGroupResult,
   TopicMetadataView,
 } from './group-types.js';
-import { OffsetManager } from './offset-manager.js';
+import { OffsetManager, offsetCommitError } from './offset-manager.js';
 import { decodeGroupRecord, type GroupRecord, GroupRecordType } from './records-codec.js';
 import { type Scheduler, TimerScheduler } from './scheduler.js';
 
@@ -71,10 +74,11 @@ export class GroupCoordinator {
     this.config = { ...DEFAULT_GROUP_COORDINATOR_CONFIG, ...opts.config };
     this.ctx = new GroupContext(this.config, opts.scheduler ?? new TimerScheduler(), opts.topics, opts.logger ?? SILENT, opts.log);
     this.ctx.replayer = (r) => this.applyRecord(r);
-    this.classic = new ClassicGroupManager(this.ctx);
+    const rebalance = new ClassicRebalance(this.ctx);
+    this.classic = new ClassicGroupManager(this.ctx, rebalance);
     this.consumer = new ConsumerGroupManager(this.ctx);
     this.consumer.onClassicGroupReplaced = (g) => this.classic.unload(g, ErrorCode.REBALANCE_IN_PROGRESS);
-    this.offsetManager = new OffsetManager(this.ctx, this.classic);
+    this.offsetManager = new OffsetManager(this.ctx, rebalance);
     this.inspector = new GroupInspector(this.ctx);
     this.logEndOffset = opts.logEndOffset;
     this.scheduleOffsetsExpiration();
@@ -193,19 +197,11 @@ export class GroupCoordinator {
   // ------------------------------------------------------------------ KIP-848
 
   async consumerGroupHeartbeat(p: ConsumerGroupHeartbeatParams): Promise<ConsumerGroupHeartbeatResult> {
-    const error = (errorCode: ErrorCode): ConsumerGroupHeartbeatResult => ({
-      errorCode,
-      errorMessage: null,
-      memberId: null,
-      memberEpoch: 0,
-      heartbeatIntervalMs: 0,
-      assignment: null,
-    });
-    if (this.loading) return error(LOADING);
-    if (p.groupId === '') return error(ErrorCode.INVALID_GROUP_ID);
+    if (this.loading) return heartbeatError(LOADING);
+    if (p.groupId === '') return heartbeatError(ErrorCode.INVALID_GROUP_ID);
     const result = this.consumer.heartbeat(p);
     const err = await this.ctx.flushed(p.groupId);
-    return err === ErrorCode.NONE || result.errorCode !== ErrorCode.NONE ? result : error(err);
+    return err === ErrorCode.NONE || result.errorCode !== ErrorCode.NONE ? result : heartbeatError(err);
   }
 
   consumerGroupDescribe(groupIds: readonly string[]): ConsumerGroupDescription[] {
@@ -219,10 +215,7 @@ export class GroupCoordinator {
   // ------------------------------------------------------------------ offsets
 
   async commitOffsets(p: OffsetCommitParams): Promise<OffsetCommitResult> {
-    const code = this.loading ? LOADING : ErrorCode.NONE;
-    if (code !== ErrorCode.NONE) {
-      return { topics: p.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((x) => ({ partitionIndex: x.partitionIndex, errorCode: code })) })) };
-    }
+    if (this.loading) return offsetCommitError(p, LOADING);
     return this.offsetManager.commit(p);
   }
 
@@ -272,7 +265,7 @@ export class GroupCoordinator {
       all.push({ type: GroupRecordType.GROUP_METADATA, groupId: g.groupId, value: null });
     } else {
       this.consumer.unload(g);
-      all.push(...this.consumer.groupTombstones(g));
+      all.push(...consumerGroupTombstones(g));
     }
     return this.ctx.write(g.groupId, all, true);
   }

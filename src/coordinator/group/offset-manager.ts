@@ -5,7 +5,7 @@
  */
 import { ErrorCode } from '../../protocol/errors.js';
 import { ClassicGroup, ClassicGroupState as S } from './classic-group.js';
-import type { ClassicGroupManager } from './classic-group-manager.js';
+import type { ClassicRebalance } from './classic-rebalance.js';
 import { ConsumerGroup } from './consumer-group.js';
 import type { Group, GroupContext } from './group-context.js';
 import type {
@@ -19,14 +19,15 @@ import type {
 import type { OffsetAndMetadata } from './offset-store.js';
 import { type GroupRecord, GroupRecordType } from './records-codec.js';
 
-function allPartitions(p: OffsetCommitParams, errorCode: ErrorCode): OffsetCommitResult {
+/** An OffsetCommit answer with the same error for every partition of the request. */
+export function offsetCommitError(p: OffsetCommitParams, errorCode: ErrorCode): OffsetCommitResult {
   return { topics: p.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((x) => ({ partitionIndex: x.partitionIndex, errorCode })) })) };
 }
 
 export class OffsetManager {
   constructor(
     private readonly ctx: GroupContext,
-    private readonly classic: ClassicGroupManager,
+    private readonly rebalance: ClassicRebalance,
   ) {}
 
   private validateClassicCommit(g: ClassicGroup, p: OffsetCommitParams): ErrorCode {
@@ -58,18 +59,18 @@ export class OffsetManager {
     let group: Group | undefined = this.ctx.groups.get(p.groupId);
     if (group === undefined) {
       if (p.generationIdOrMemberEpoch >= 0) {
-        return allPartitions(p, p.apiVersion >= 9 ? ErrorCode.GROUP_ID_NOT_FOUND : ErrorCode.ILLEGAL_GENERATION);
+        return offsetCommitError(p, p.apiVersion >= 9 ? ErrorCode.GROUP_ID_NOT_FOUND : ErrorCode.ILLEGAL_GENERATION);
       }
       // A "simple" group, known only through its offsets.
       group = new ClassicGroup(p.groupId, this.ctx.scheduler.now());
       this.ctx.groups.set(p.groupId, group);
     }
     const err = group instanceof ClassicGroup ? this.validateClassicCommit(group, p) : this.validateConsumerCommit(group, p);
-    if (err !== ErrorCode.NONE) return allPartitions(p, err);
+    if (err !== ErrorCode.NONE) return offsetCommitError(p, err);
     if (group instanceof ClassicGroup && (group.is(S.STABLE) || group.is(S.PREPARING_REBALANCE))) {
       // Classic members' commits keep their session alive.
       const member = group.member(p.memberId);
-      if (member !== undefined) this.classic.rescheduleClassicGroupMemberHeartbeat(group, member);
+      if (member !== undefined) this.rebalance.rescheduleClassicGroupMemberHeartbeat(group, member);
     }
 
     const now = this.ctx.scheduler.now();
@@ -104,7 +105,7 @@ export class OffsetManager {
     const appendErr = await this.ctx.write(p.groupId, records, true);
     if (appendErr !== ErrorCode.NONE) {
       this.revert(p.groupId, records, undo);
-      return allPartitions(p, appendErr);
+      return offsetCommitError(p, appendErr);
     }
     return result;
   }

@@ -24,6 +24,8 @@ export const GroupRecordType = {
   CONSUMER_GROUP_CURRENT_MEMBER_ASSIGNMENT: 6,
 } as const;
 
+const KNOWN_RECORD_TYPES: ReadonlySet<number> = new Set(Object.values(GroupRecordType));
+
 const VALUE_VERSION = 0;
 
 export interface OffsetCommitValue {
@@ -82,6 +84,14 @@ export interface ConsumerGroupCurrentMemberAssignmentValue {
   pendingRevocation: TopicPartitions[];
 }
 
+export interface TargetAssignmentMetadataValue {
+  assignmentEpoch: number;
+}
+
+export interface TargetAssignmentMemberValue {
+  partitions: TopicPartitions[];
+}
+
 type T = typeof GroupRecordType;
 
 export type GroupRecord =
@@ -89,8 +99,8 @@ export type GroupRecord =
   | { type: T['GROUP_METADATA']; groupId: string; value: GroupMetadataValue | null }
   | { type: T['CONSUMER_GROUP_METADATA']; groupId: string; value: ConsumerGroupMetadataValue | null }
   | { type: T['CONSUMER_GROUP_MEMBER_METADATA']; groupId: string; memberId: string; value: ConsumerGroupMemberMetadataValue | null }
-  | { type: T['CONSUMER_GROUP_TARGET_ASSIGNMENT_METADATA']; groupId: string; value: { assignmentEpoch: number } | null }
-  | { type: T['CONSUMER_GROUP_TARGET_ASSIGNMENT_MEMBER']; groupId: string; memberId: string; value: { partitions: TopicPartitions[] } | null }
+  | { type: T['CONSUMER_GROUP_TARGET_ASSIGNMENT_METADATA']; groupId: string; value: TargetAssignmentMetadataValue | null }
+  | { type: T['CONSUMER_GROUP_TARGET_ASSIGNMENT_MEMBER']; groupId: string; memberId: string; value: TargetAssignmentMemberValue | null }
   | {
       type: T['CONSUMER_GROUP_CURRENT_MEMBER_ASSIGNMENT'];
       groupId: string;
@@ -98,36 +108,156 @@ export type GroupRecord =
       value: ConsumerGroupCurrentMemberAssignmentValue | null;
     };
 
-function writeStrings(w: Writer, list: readonly string[]): void {
+function writeArray<E>(w: Writer, list: readonly E[], writeOne: (w: Writer, e: E) => void): void {
   w.int32(list.length);
-  for (const s of list) w.string(s);
+  for (const e of list) writeOne(w, e);
 }
-function readStrings(r: Reader): string[] {
+function readArray<E>(r: Reader, readOne: (r: Reader) => E): E[] {
   const n = r.arrayLength();
-  const out: string[] = [];
-  for (let i = 0; i < n; i++) out.push(r.string());
+  const out: E[] = [];
+  for (let i = 0; i < n; i++) out.push(readOne(r));
   return out;
 }
-function writeTopicPartitions(w: Writer, list: readonly TopicPartitions[]): void {
-  w.int32(list.length);
-  for (const tp of list) {
+
+/** One value layout: `write` and `read` sit side by side so that they cannot drift apart. */
+interface ValueCodec<V> {
+  write(w: Writer, v: V): void;
+  read(r: Reader): V;
+}
+
+const topicPartitions: ValueCodec<TopicPartitions> = {
+  write(w, tp) {
     w.string(tp.topicId);
-    w.int32(tp.partitions.length);
-    for (const p of tp.partitions) w.int32(p);
-  }
-}
-function readTopicPartitions(r: Reader): TopicPartitions[] {
-  const n = r.arrayLength();
-  const out: TopicPartitions[] = [];
-  for (let i = 0; i < n; i++) {
-    const topicId = r.string();
-    const pn = r.arrayLength();
-    const partitions: number[] = [];
-    for (let j = 0; j < pn; j++) partitions.push(r.int32());
-    out.push({ topicId, partitions });
-  }
-  return out;
-}
+    writeArray(w, tp.partitions, (w2, p) => w2.int32(p));
+  },
+  read: (r) => ({ topicId: r.string(), partitions: readArray(r, (r2) => r2.int32()) }),
+};
+
+// Object literals evaluate their properties in order: each `read` lists fields as `write` does.
+const offsetCommitValue: ValueCodec<OffsetCommitValue> = {
+  write(w, v) {
+    w.int64(v.committedOffset);
+    w.int32(v.leaderEpoch);
+    w.string(v.metadata);
+    w.int64(v.commitTimestampMs);
+    w.int64(v.expireTimestampMs);
+  },
+  read: (r) => ({
+    committedOffset: r.int64(),
+    leaderEpoch: r.int32(),
+    metadata: r.string(),
+    commitTimestampMs: r.int64(),
+    expireTimestampMs: r.int64(),
+  }),
+};
+
+const groupMetadataMemberValue: ValueCodec<GroupMetadataMemberValue> = {
+  write(w, m) {
+    w.string(m.memberId);
+    w.nullableString(m.groupInstanceId);
+    w.string(m.clientId);
+    w.string(m.clientHost);
+    w.int32(m.rebalanceTimeoutMs);
+    w.int32(m.sessionTimeoutMs);
+    w.bytes(m.subscription);
+    w.bytes(m.assignment);
+  },
+  read: (r) => ({
+    memberId: r.string(),
+    groupInstanceId: r.nullableString(),
+    clientId: r.string(),
+    clientHost: r.string(),
+    rebalanceTimeoutMs: r.int32(),
+    sessionTimeoutMs: r.int32(),
+    // Copies: the record buffer may belong to a reused read buffer.
+    subscription: Buffer.from(r.bytes()),
+    assignment: Buffer.from(r.bytes()),
+  }),
+};
+
+const groupMetadataValue: ValueCodec<GroupMetadataValue> = {
+  write(w, v) {
+    w.string(v.protocolType);
+    w.int32(v.generationId);
+    w.nullableString(v.protocolName);
+    w.nullableString(v.leader);
+    w.int64(v.currentStateTimestampMs);
+    writeArray(w, v.members, groupMetadataMemberValue.write);
+  },
+  read: (r) => ({
+    protocolType: r.string(),
+    generationId: r.int32(),
+    protocolName: r.nullableString(),
+    leader: r.nullableString(),
+    currentStateTimestampMs: r.int64(),
+    members: readArray(r, groupMetadataMemberValue.read),
+  }),
+};
+
+const consumerGroupMetadataValue: ValueCodec<ConsumerGroupMetadataValue> = {
+  write(w, v) {
+    w.int32(v.epoch);
+    writeArray(w, v.subscriptionMetadata, (w2, t) => {
+      w2.string(t.name);
+      w2.string(t.id);
+      w2.int32(t.partitions);
+    });
+  },
+  read: (r) => ({
+    epoch: r.int32(),
+    subscriptionMetadata: readArray(r, (r2): TopicMetadata => ({ name: r2.string(), id: r2.string(), partitions: r2.int32() })),
+  }),
+};
+
+const consumerGroupMemberMetadataValue: ValueCodec<ConsumerGroupMemberMetadataValue> = {
+  write(w, v) {
+    w.nullableString(v.instanceId);
+    w.nullableString(v.rackId);
+    w.string(v.clientId);
+    w.string(v.clientHost);
+    writeArray(w, v.subscribedTopicNames, (w2, name) => w2.string(name));
+    w.nullableString(v.subscribedTopicRegex);
+    w.nullableString(v.serverAssignor);
+    w.int32(v.rebalanceTimeoutMs);
+  },
+  read: (r) => ({
+    instanceId: r.nullableString(),
+    rackId: r.nullableString(),
+    clientId: r.string(),
+    clientHost: r.string(),
+    subscribedTopicNames: readArray(r, (r2) => r2.string()),
+    subscribedTopicRegex: r.nullableString(),
+    serverAssignor: r.nullableString(),
+    rebalanceTimeoutMs: r.int32(),
+  }),
+};
+
+const targetAssignmentMetadataValue: ValueCodec<TargetAssignmentMetadataValue> = {
+  write: (w, v) => w.int32(v.assignmentEpoch),
+  read: (r) => ({ assignmentEpoch: r.int32() }),
+};
+
+const targetAssignmentMemberValue: ValueCodec<TargetAssignmentMemberValue> = {
+  write: (w, v) => writeArray(w, v.partitions, topicPartitions.write),
+  read: (r) => ({ partitions: readArray(r, topicPartitions.read) }),
+};
+
+const currentMemberAssignmentValue: ValueCodec<ConsumerGroupCurrentMemberAssignmentValue> = {
+  write(w, v) {
+    w.int32(v.memberEpoch);
+    w.int32(v.previousMemberEpoch);
+    w.int8(v.state);
+    writeArray(w, v.assigned, topicPartitions.write);
+    writeArray(w, v.pendingRevocation, topicPartitions.write);
+  },
+  read: (r) => ({
+    memberEpoch: r.int32(),
+    previousMemberEpoch: r.int32(),
+    state: r.int8(),
+    assigned: readArray(r, topicPartitions.read),
+    pendingRevocation: readArray(r, topicPartitions.read),
+  }),
+};
 
 function encodeKey(rec: GroupRecord): Buffer {
   const w = new Writer(64);
@@ -154,73 +284,27 @@ function encodeValue(rec: GroupRecord): Buffer | null {
   const w = new Writer(128);
   w.int16(VALUE_VERSION);
   switch (rec.type) {
-    case GroupRecordType.OFFSET_COMMIT: {
-      const v = rec.value;
-      w.int64(v.committedOffset);
-      w.int32(v.leaderEpoch);
-      w.string(v.metadata);
-      w.int64(v.commitTimestampMs);
-      w.int64(v.expireTimestampMs);
+    case GroupRecordType.OFFSET_COMMIT:
+      offsetCommitValue.write(w, rec.value);
       break;
-    }
-    case GroupRecordType.GROUP_METADATA: {
-      const v = rec.value;
-      w.string(v.protocolType);
-      w.int32(v.generationId);
-      w.nullableString(v.protocolName);
-      w.nullableString(v.leader);
-      w.int64(v.currentStateTimestampMs);
-      w.int32(v.members.length);
-      for (const m of v.members) {
-        w.string(m.memberId);
-        w.nullableString(m.groupInstanceId);
-        w.string(m.clientId);
-        w.string(m.clientHost);
-        w.int32(m.rebalanceTimeoutMs);
-        w.int32(m.sessionTimeoutMs);
-        w.bytes(m.subscription);
-        w.bytes(m.assignment);
-      }
+    case GroupRecordType.GROUP_METADATA:
+      groupMetadataValue.write(w, rec.value);
       break;
-    }
-    case GroupRecordType.CONSUMER_GROUP_METADATA: {
-      const v = rec.value;
-      w.int32(v.epoch);
-      w.int32(v.subscriptionMetadata.length);
-      for (const t of v.subscriptionMetadata) {
-        w.string(t.name);
-        w.string(t.id);
-        w.int32(t.partitions);
-      }
+    case GroupRecordType.CONSUMER_GROUP_METADATA:
+      consumerGroupMetadataValue.write(w, rec.value);
       break;
-    }
-    case GroupRecordType.CONSUMER_GROUP_MEMBER_METADATA: {
-      const v = rec.value;
-      w.nullableString(v.instanceId);
-      w.nullableString(v.rackId);
-      w.string(v.clientId);
-      w.string(v.clientHost);
-      writeStrings(w, v.subscribedTopicNames);
-      w.nullableString(v.subscribedTopicRegex);
-      w.nullableString(v.serverAssignor);
-      w.int32(v.rebalanceTimeoutMs);
+    case GroupRecordType.CONSUMER_GROUP_MEMBER_METADATA:
+      consumerGroupMemberMetadataValue.write(w, rec.value);
       break;
-    }
     case GroupRecordType.CONSUMER_GROUP_TARGET_ASSIGNMENT_METADATA:
-      w.int32(rec.value.assignmentEpoch);
+      targetAssignmentMetadataValue.write(w, rec.value);
       break;
     case GroupRecordType.CONSUMER_GROUP_TARGET_ASSIGNMENT_MEMBER:
-      writeTopicPartitions(w, rec.value.partitions);
+      targetAssignmentMemberValue.write(w, rec.value);
       break;
-    case GroupRecordType.CONSUMER_GROUP_CURRENT_MEMBER_ASSIGNMENT: {
-      const v = rec.value;
-      w.int32(v.memberEpoch);
-      w.int32(v.previousMemberEpoch);
-      w.int8(v.state);
-      writeTopicPartitions(w, v.assigned);
-      writeTopicPartitions(w, v.pendingRevocation);
+    case GroupRecordType.CONSUMER_GROUP_CURRENT_MEMBER_ASSIGNMENT:
+      currentMemberAssignmentValue.write(w, rec.value);
       break;
-    }
   }
   return w.toBuffer();
 }
@@ -234,7 +318,7 @@ export function groupIdOfKey(key: Buffer): string | undefined {
   try {
     const r = new Reader(key);
     const type = r.int16();
-    if (type < 0 || type > 6) return undefined;
+    if (!KNOWN_RECORD_TYPES.has(type)) return undefined;
     return r.string();
   } catch {
     return undefined;
@@ -251,98 +335,22 @@ export function decodeGroupRecord(key: Buffer, value: Buffer | null): GroupRecor
   const groupId = k.string();
   const v = value === null ? null : new Reader(value);
   if (v !== null) v.int16(); // value version: fields only ever get appended
+  const read = <V>(codec: ValueCodec<V>): V | null => (v === null ? null : codec.read(v));
   switch (type) {
-    case GroupRecordType.OFFSET_COMMIT: {
-      const topic = k.string();
-      const partition = k.int32();
-      if (v === null) return { type, groupId, topic, partition, value: null };
-      return {
-        type,
-        groupId,
-        topic,
-        partition,
-        value: {
-          committedOffset: v.int64(),
-          leaderEpoch: v.int32(),
-          metadata: v.string(),
-          commitTimestampMs: v.int64(),
-          expireTimestampMs: v.int64(),
-        },
-      };
-    }
-    case GroupRecordType.GROUP_METADATA: {
-      if (v === null) return { type, groupId, value: null };
-      const protocolType = v.string();
-      const generationId = v.int32();
-      const protocolName = v.nullableString();
-      const leader = v.nullableString();
-      const currentStateTimestampMs = v.int64();
-      const n = v.arrayLength();
-      const members: GroupMetadataMemberValue[] = [];
-      for (let i = 0; i < n; i++) {
-        members.push({
-          memberId: v.string(),
-          groupInstanceId: v.nullableString(),
-          clientId: v.string(),
-          clientHost: v.string(),
-          rebalanceTimeoutMs: v.int32(),
-          sessionTimeoutMs: v.int32(),
-          // Copies: the record buffer may belong to a reused read buffer.
-          subscription: Buffer.from(v.bytes()),
-          assignment: Buffer.from(v.bytes()),
-        });
-      }
-      return { type, groupId, value: { protocolType, generationId, protocolName, leader, currentStateTimestampMs, members } };
-    }
-    case GroupRecordType.CONSUMER_GROUP_METADATA: {
-      if (v === null) return { type, groupId, value: null };
-      const epoch = v.int32();
-      const n = v.arrayLength();
-      const subscriptionMetadata: TopicMetadata[] = [];
-      for (let i = 0; i < n; i++) subscriptionMetadata.push({ name: v.string(), id: v.string(), partitions: v.int32() });
-      return { type, groupId, value: { epoch, subscriptionMetadata } };
-    }
-    case GroupRecordType.CONSUMER_GROUP_MEMBER_METADATA: {
-      const memberId = k.string();
-      if (v === null) return { type, groupId, memberId, value: null };
-      return {
-        type,
-        groupId,
-        memberId,
-        value: {
-          instanceId: v.nullableString(),
-          rackId: v.nullableString(),
-          clientId: v.string(),
-          clientHost: v.string(),
-          subscribedTopicNames: readStrings(v),
-          subscribedTopicRegex: v.nullableString(),
-          serverAssignor: v.nullableString(),
-          rebalanceTimeoutMs: v.int32(),
-        },
-      };
-    }
+    case GroupRecordType.OFFSET_COMMIT:
+      return { type, groupId, topic: k.string(), partition: k.int32(), value: read(offsetCommitValue) };
+    case GroupRecordType.GROUP_METADATA:
+      return { type, groupId, value: read(groupMetadataValue) };
+    case GroupRecordType.CONSUMER_GROUP_METADATA:
+      return { type, groupId, value: read(consumerGroupMetadataValue) };
+    case GroupRecordType.CONSUMER_GROUP_MEMBER_METADATA:
+      return { type, groupId, memberId: k.string(), value: read(consumerGroupMemberMetadataValue) };
     case GroupRecordType.CONSUMER_GROUP_TARGET_ASSIGNMENT_METADATA:
-      return { type, groupId, value: v === null ? null : { assignmentEpoch: v.int32() } };
-    case GroupRecordType.CONSUMER_GROUP_TARGET_ASSIGNMENT_MEMBER: {
-      const memberId = k.string();
-      return { type, groupId, memberId, value: v === null ? null : { partitions: readTopicPartitions(v) } };
-    }
-    case GroupRecordType.CONSUMER_GROUP_CURRENT_MEMBER_ASSIGNMENT: {
-      const memberId = k.string();
-      if (v === null) return { type, groupId, memberId, value: null };
-      return {
-        type,
-        groupId,
-        memberId,
-        value: {
-          memberEpoch: v.int32(),
-          previousMemberEpoch: v.int32(),
-          state: v.int8(),
-          assigned: readTopicPartitions(v),
-          pendingRevocation: readTopicPartitions(v),
-        },
-      };
-    }
+      return { type, groupId, value: read(targetAssignmentMetadataValue) };
+    case GroupRecordType.CONSUMER_GROUP_TARGET_ASSIGNMENT_MEMBER:
+      return { type, groupId, memberId: k.string(), value: read(targetAssignmentMemberValue) };
+    case GroupRecordType.CONSUMER_GROUP_CURRENT_MEMBER_ASSIGNMENT:
+      return { type, groupId, memberId: k.string(), value: read(currentMemberAssignmentValue) };
     default:
       return undefined;
   }
