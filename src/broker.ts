@@ -37,7 +37,9 @@ export async function createBroker(config: BrokerConfig, log: Logger = pino({ le
     validate: (overrides) => configs.validateTopicConfigs(overrides),
     resolve: (overrides) => configs.logConfig(overrides),
   };
-  const logs = await LogManager.open(config.dataDir);
+  // Logs found at startup are recovered with the broker's defaults until their topic's own
+  // settings are applied (Cluster.open), so storage never guesses Kafka's defaults itself.
+  const logs = await LogManager.open(config.dataDir, { defaultConfig: configs.defaultLogConfig });
   const cluster = await Cluster.open({ dataDir: config.dataDir, nodeId: config.nodeId, logs, settings });
 
   const offsetsTopic = new OffsetsTopicLog(cluster, { partitions: config.offsetsTopicNumPartitions, segmentBytes: config.offsetsTopicSegmentBytes });

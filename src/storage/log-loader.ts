@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { FileSystem } from './file-system.js';
-import { LogSegment, type SegmentSettings } from './log-segment.js';
+import { LogSegment, type SegmentSettings, segmentFileName } from './log-segment.js';
 
 export interface LoadedLog {
   segments: LogSegment[];
@@ -72,8 +72,8 @@ export function loadLog(p: LogLoadParams): LoadedLog {
   if (truncatedAt >= 0) {
     // Nothing after a corrupt or torn batch can be trusted: drop the later segments.
     for (let i = truncatedAt + 1; i < bases.length; i++) {
-      for (const suffix of ['.log', '.index', '.timeindex']) {
-        const path = join(dir, String(bases[i]).padStart(20, '0') + suffix);
+      for (const suffix of ['.log', '.index', '.timeindex'] as const) {
+        const path = join(dir, segmentFileName(bases[i], suffix));
         if (fs.existsSync(path)) fs.unlinkSync(path);
       }
     }

@@ -187,17 +187,7 @@ export class LogSegment {
       if (header.length < BatchHeader.SIZE || new RecordBatchHeader(header, 0).lastOffset !== last.offset) return false;
     }
     this.offsetIndex = offsetIndex;
-    this.bytesSinceLastIndexEntry = 0;
-    this.nextOffset = this.baseOffset;
-    for (const b of this.headersFrom(offsetIndex.lastPosition)) {
-      if (b.position === 0) this.rollingBasedTimestamp = b.maxTimestamp;
-      if (b.maxTimestamp > this.maxTimestampSoFar) {
-        this.maxTimestampSoFar = b.maxTimestamp;
-        this.offsetOfMaxTimestampSoFar = b.lastOffset;
-      }
-      this.bytesSinceLastIndexEntry += b.size;
-      this.nextOffset = b.lastOffset + 1;
-    }
+    this.scanTail();
     const timeIndex = TimeIndex.fromBuffer(this.baseOffset, readWholeFile(this.fs, timePath), TimeIndex.maxEntriesFor(this.settings.segmentIndexBytes), this.nextOffset - 1);
     if (!timeIndex) return false;
     this.timeIndex = timeIndex;
@@ -210,6 +200,26 @@ export class LogSegment {
       this.rollingBasedTimestamp = new RecordBatchHeader(this.readAt(0, BatchHeader.SIZE), 0).maxTimestamp;
     }
     return true;
+  }
+
+  /**
+   * Rebuilds the state the indexes do not hold (next offset, bytes since the last index entry,
+   * max timestamp past the last time index entry) by walking the batches after the last offset
+   * index entry. The index must already match the log.
+   */
+  private scanTail(): void {
+    this.nextOffset = this.baseOffset;
+    this.bytesSinceLastIndexEntry = 0;
+    for (const b of this.headersFrom(this.offsetIndex.lastPosition)) {
+      // Invariant kept by every caller: the first batch's max timestamp (unchanged by truncation).
+      if (b.position === 0) this.rollingBasedTimestamp = b.maxTimestamp;
+      if (b.maxTimestamp > this.maxTimestampSoFar) {
+        this.maxTimestampSoFar = b.maxTimestamp;
+        this.offsetOfMaxTimestampSoFar = b.lastOffset;
+      }
+      this.bytesSinceLastIndexEntry += b.size;
+      this.nextOffset = b.lastOffset + 1;
+    }
   }
 
   /**
@@ -280,25 +290,13 @@ export class LogSegment {
     this.size = position;
     this.offsetIndex.truncateTo(offset);
     this.timeIndex.truncateTo(offset);
-    // Recompute the in-memory tail state from what is left.
-    this.maxTimestampSoFar = -1;
-    this.offsetOfMaxTimestampSoFar = -1;
-    for (let i = 0; i < this.timeIndex.entries; i++) {
-      const e = this.timeIndex.entry(i);
-      this.maxTimestampSoFar = e.timestamp;
-      this.offsetOfMaxTimestampSoFar = e.offset;
-    }
-    this.nextOffset = this.baseOffset;
-    this.bytesSinceLastIndexEntry = 0;
+    // Time index timestamps increase, so the last entry left is the max up to its offset.
+    const hasTimeEntry = this.timeIndex.entries > 0;
+    const lastTime = this.timeIndex.lastEntry();
+    this.maxTimestampSoFar = lastTime.timestamp;
+    this.offsetOfMaxTimestampSoFar = hasTimeEntry ? lastTime.offset : -1;
     if (position === 0) this.rollingBasedTimestamp = -1;
-    for (const b of this.headersFrom(this.offsetIndex.lastPosition)) {
-      if (b.maxTimestamp > this.maxTimestampSoFar) {
-        this.maxTimestampSoFar = b.maxTimestamp;
-        this.offsetOfMaxTimestampSoFar = b.lastOffset;
-      }
-      this.bytesSinceLastIndexEntry += b.size;
-      this.nextOffset = b.lastOffset + 1;
-    }
+    this.scanTail();
     this.unsynced = true;
     return removed;
   }

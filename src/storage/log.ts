@@ -1,6 +1,7 @@
 import { BatchHeader, RecordBatchHeader, batchSizeAt } from '../protocol/records/record-batch.js';
 import { type FileSystem, nodeFileSystem } from './file-system.js';
 import type { LogConfig } from './log-config.js';
+import { LogFlusher } from './log-flusher.js';
 import { loadLog } from './log-loader.js';
 import { LogSegment } from './log-segment.js';
 import { TailCache } from './tail-cache.js';
@@ -34,22 +35,6 @@ export interface ReadInfo {
   size: number;
 }
 
-interface Deferred {
-  promise: Promise<void>;
-  resolve: () => void;
-  reject: (err: unknown) => void;
-}
-
-function deferred(): Deferred {
-  let resolve!: () => void;
-  let reject!: (err: unknown) => void;
-  const promise = new Promise<void>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { promise, resolve, reject };
-}
-
 const DEFAULT_TAIL_CACHE_BYTES = 4 * 1024 * 1024;
 const INT32_MAX = 0x7fffffff;
 const noop = (): void => undefined;
@@ -69,13 +54,7 @@ export class Log {
   private readonly fs: FileSystem;
   private readonly now: () => number;
   private readonly cache: TailCache;
-  private flushing: { target: number; promise: Promise<void> } | null = null;
-  private nextFlush: Deferred | null = null;
-  private timedFlush: Deferred | null = null;
-  private flushTimer: NodeJS.Timeout | null = null;
-  private lastFlushTime: number;
-  /** Bumped by truncation, so a flush that started before it does not advance the recovery point. */
-  private truncations = 0;
+  private readonly flusher: LogFlusher;
   private closed = false;
 
   private constructor(
@@ -92,7 +71,7 @@ export class Log {
     this.logStartOffset = state.logStartOffset;
     this.logEndOffset = state.logEndOffset;
     this.recoveryPoint = state.recoveryPoint;
-    this.lastFlushTime = this.now();
+    this.flusher = new LogFlusher(this, () => this.segments, this.now);
   }
 
   /** Opens (creating if needed) the partition folder `dir` and recovers it. */
@@ -131,6 +110,11 @@ export class Log {
     return total;
   }
 
+  /**
+   * Appends whole v2 batches, assigning offsets from the log end offset by patching each batch's
+   * baseOffset in place (outside the CRC, so nothing is re-checksummed). The caller has validated
+   * the bytes; a buffer that is not whole batches is a bug and throws.
+   */
   append(batches: Buffer): AppendInfo {
     if (this.closed) throw new Error(`log ${this.dir} is closed`);
     const firstOffset = this.logEndOffset;
@@ -151,7 +135,7 @@ export class Log {
     this.maybeRoll(batches.length, maxTimestamp, lastOffset).append(batches);
     this.logEndOffset = next;
     this.cache.append(batches);
-    return { firstOffset, lastOffset, flushed: this.flushForPolicy() };
+    return { firstOffset, lastOffset, flushed: this.flusher.afterAppend(this.config.flushIntervalMessages, this.config.flushIntervalMs) };
   }
 
   /** Kafka's shouldRoll: size, age (segment.ms), full indexes, offsets beyond int32 of the base. */
@@ -186,56 +170,9 @@ export class Log {
     this.flush().catch(noop);
   }
 
-  private flushForPolicy(): Promise<void> | undefined {
-    const { flushIntervalMessages, flushIntervalMs } = this.config;
-    if (this.logEndOffset - this.recoveryPoint >= flushIntervalMessages) return this.flush();
-    if (!Number.isFinite(flushIntervalMs)) return undefined;
-    const delay = this.lastFlushTime + flushIntervalMs - this.now();
-    if (delay <= 0) return this.flush();
-    if (!this.timedFlush) {
-      const waiters = deferred();
-      this.timedFlush = waiters;
-      this.flushTimer = setTimeout(() => {
-        this.flushTimer = null;
-        this.timedFlush = null;
-        this.flush().then(waiters.resolve, waiters.reject);
-      }, delay);
-      // Not unref'd: someone awaits this flush, and the timer lives at most flush.ms.
-    }
-    return this.timedFlush.promise;
-  }
-
-  /**
-   * fsyncs everything appended so far and advances the recovery point. Group commit: while one
-   * fsync runs, later callers share a single follow-up fsync.
-   */
+  /** fsyncs everything appended so far and advances the recovery point (see LogFlusher). */
   flush(): Promise<void> {
-    const target = this.logEndOffset;
-    if (this.flushing) {
-      if (this.flushing.target >= target) return this.flushing.promise;
-      this.nextFlush ??= deferred();
-      return this.nextFlush.promise;
-    }
-    if (target <= this.recoveryPoint && !this.segments.some((s) => s.needsFlush)) return Promise.resolve();
-    return this.startFlush();
-  }
-
-  private startFlush(): Promise<void> {
-    const target = this.logEndOffset;
-    const truncations = this.truncations;
-    this.lastFlushTime = this.now();
-    const promise = Promise.all(this.segments.filter((s) => s.needsFlush).map((s) => s.flush()))
-      .then(() => {
-        if (truncations === this.truncations && target > this.recoveryPoint) this.recoveryPoint = Math.min(target, this.logEndOffset);
-      })
-      .finally(() => {
-        this.flushing = null;
-        const waiters = this.nextFlush;
-        this.nextFlush = null;
-        if (waiters) this.flush().then(waiters.resolve, waiters.reject);
-      });
-    this.flushing = { target, promise };
-    return promise;
+    return this.flusher.flush();
   }
 
   /**
@@ -369,7 +306,7 @@ export class Log {
   truncateTo(offset: number): void {
     if (offset < 0) throw new RangeError(`truncateTo(${offset})`);
     if (offset >= this.logEndOffset) return;
-    this.truncations++;
+    this.flusher.truncated();
     this.cache.clear();
     if (offset < this.logStartOffset) {
       for (const s of this.segments) void s.deleteFiles().catch(noop);
@@ -397,18 +334,13 @@ export class Log {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    if (this.flushTimer) clearTimeout(this.flushTimer);
-    this.flushTimer = null;
     try {
-      await this.flush();
-      for (const s of this.segments) await s.close();
-      this.recoveryPoint = this.logEndOffset;
-      this.timedFlush?.resolve();
-    } catch (err) {
-      this.timedFlush?.reject(err);
-      throw err;
+      await this.flusher.closeWith(async () => {
+        await this.flush();
+        for (const s of this.segments) await s.close();
+        this.recoveryPoint = this.logEndOffset;
+      });
     } finally {
-      this.timedFlush = null;
       this.cache.clear();
     }
   }
@@ -416,8 +348,9 @@ export class Log {
   /** Closes the files and removes the partition folder. */
   async delete(): Promise<void> {
     this.closed = true;
-    this.cancelTimedFlush();
-    if (this.flushing) await this.flushing.promise.catch(noop);
+    this.flusher.cancel();
+    const flushing = this.flusher.inFlight;
+    if (flushing) await flushing.catch(noop);
     await Promise.all(this.segments.map((s) => s.deleteFiles()));
     this.segments = [];
     this.cache.clear();
@@ -427,15 +360,7 @@ export class Log {
   /** Test hook for crash simulation: drop the file descriptors without flushing or writing indexes. */
   abandon(): void {
     this.closed = true;
-    this.cancelTimedFlush();
+    this.flusher.cancel();
     for (const s of this.segments) s.closeFd();
-  }
-
-  private cancelTimedFlush(): void {
-    if (this.flushTimer) clearTimeout(this.flushTimer);
-    this.flushTimer = null;
-    // Waiters are released: after delete() or a crash there is nothing left to flush.
-    this.timedFlush?.resolve();
-    this.timedFlush = null;
   }
 }

@@ -1,0 +1,140 @@
+import type { LogSegment } from './log-segment.js';
+
+interface Deferred {
+  promise: Promise<void>;
+  resolve: () => void;
+  reject: (err: unknown) => void;
+}
+
+function deferred(): Deferred {
+  let resolve!: () => void;
+  let reject!: (err: unknown) => void;
+  const promise = new Promise<void>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}
+
+/** The part of a Log the flusher reads and advances. */
+export interface FlushedLog {
+  /** Exclusive: what a flush started now would make durable. */
+  readonly logEndOffset: number;
+  /** Advanced by a flush that completes with no truncation in between. */
+  recoveryPoint: number;
+}
+
+/**
+ * The fsync side of one Log: flush.messages / flush.ms policy and group commit. While one fsync
+ * runs, later callers share a single follow-up fsync, so N producers waiting on durability cost
+ * at most two fsyncs rather than N. Only the event loop touches it; the promises settle later.
+ */
+export class LogFlusher {
+  private flushing: { target: number; promise: Promise<void> } | null = null;
+  private nextFlush: Deferred | null = null;
+  private timedFlush: Deferred | null = null;
+  private flushTimer: NodeJS.Timeout | null = null;
+  private lastFlushTime: number;
+  /** Bumped by truncation, so a flush that started before it does not advance the recovery point. */
+  private truncations = 0;
+
+  constructor(
+    private readonly log: FlushedLog,
+    private readonly segments: () => readonly LogSegment[],
+    private readonly now: () => number,
+  ) {
+    this.lastFlushTime = now();
+  }
+
+  /** The flush an append must wait for under flush.messages / flush.ms; undefined when none. */
+  afterAppend(flushIntervalMessages: number, flushIntervalMs: number): Promise<void> | undefined {
+    if (this.log.logEndOffset - this.log.recoveryPoint >= flushIntervalMessages) return this.flush();
+    if (!Number.isFinite(flushIntervalMs)) return undefined;
+    const delay = this.lastFlushTime + flushIntervalMs - this.now();
+    if (delay <= 0) return this.flush();
+    if (!this.timedFlush) {
+      const waiters = deferred();
+      this.timedFlush = waiters;
+      this.flushTimer = setTimeout(() => {
+        this.flushTimer = null;
+        this.timedFlush = null;
+        this.flush().then(waiters.resolve, waiters.reject);
+      }, delay);
+      // Not unref'd: someone awaits this flush, and the timer lives at most flush.ms.
+    }
+    return this.timedFlush.promise;
+  }
+
+  /** fsyncs everything appended so far and advances the recovery point (group commit). */
+  flush(): Promise<void> {
+    const target = this.log.logEndOffset;
+    if (this.flushing) {
+      if (this.flushing.target >= target) return this.flushing.promise;
+      this.nextFlush ??= deferred();
+      return this.nextFlush.promise;
+    }
+    if (target <= this.log.recoveryPoint && !this.segments().some((s) => s.needsFlush)) return Promise.resolve();
+    return this.startFlush(target);
+  }
+
+  private startFlush(target: number): Promise<void> {
+    const truncations = this.truncations;
+    this.lastFlushTime = this.now();
+    const promise = Promise.all(
+      this.segments()
+        .filter((s) => s.needsFlush)
+        .map((s) => s.flush()),
+    )
+      .then(() => {
+        const log = this.log;
+        if (truncations === this.truncations && target > log.recoveryPoint) log.recoveryPoint = Math.min(target, log.logEndOffset);
+      })
+      .finally(() => {
+        this.flushing = null;
+        const waiters = this.nextFlush;
+        this.nextFlush = null;
+        if (waiters) this.flush().then(waiters.resolve, waiters.reject);
+      });
+    this.flushing = { target, promise };
+    return promise;
+  }
+
+  /** The log lost its tail: a flush in flight must not move the recovery point past it. */
+  truncated(): void {
+    this.truncations++;
+  }
+
+  /** The fsync in flight, if any. */
+  get inFlight(): Promise<void> | undefined {
+    return this.flushing?.promise;
+  }
+
+  /**
+   * For a clean close: stops the flush.ms timer, runs `close` (which flushes) and then settles
+   * the appends that waited on that timer with its outcome.
+   */
+  async closeWith(close: () => Promise<void>): Promise<void> {
+    this.stopTimer();
+    try {
+      await close();
+      this.timedFlush?.resolve();
+    } catch (err) {
+      this.timedFlush?.reject(err);
+      throw err;
+    } finally {
+      this.timedFlush = null;
+    }
+  }
+
+  /** After delete() or a crash there is nothing left to flush: timed waiters are released. */
+  cancel(): void {
+    this.stopTimer();
+    this.timedFlush?.resolve();
+    this.timedFlush = null;
+  }
+
+  private stopTimer(): void {
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.flushTimer = null;
+  }
+}
