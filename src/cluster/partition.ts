@@ -96,10 +96,12 @@ export class Partition implements AppendWatchable {
 
   /**
    * DeleteRecords: moves the log start offset up to `offset` (-1: the high watermark), as
-   * Kafka's Partition.deleteRecordsOnLeader does. An offset at or below the log start changes
-   * nothing; one beyond the high watermark is out of range.
+   * Kafka's Partition.deleteRecordsOnLeader does. A compacted log without the delete policy
+   * refuses (POLICY_VIOLATION); an offset at or below the log start changes nothing; one beyond
+   * the high watermark is out of range.
    */
   deleteRecordsBefore(offset: number): { errorCode: number; lowWatermark: number } {
+    if (this.settings.compact && !this.settings.delete) return { errorCode: ErrorCode.POLICY_VIOLATION, lowWatermark: -1 };
     const target = offset === -1 ? this.highWatermark : offset;
     if (target < 0 || target > this.highWatermark) return { errorCode: ErrorCode.OFFSET_OUT_OF_RANGE, lowWatermark: -1 };
     this.log.deleteRecordsBefore(target);

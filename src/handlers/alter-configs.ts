@@ -8,7 +8,7 @@
 // types, BROKER_LOGGER included, are INVALID_REQUEST "Unknown resource type". Not implemented:
 // AlterConfigPolicy.
 import { defineHandler } from './handler.js';
-import { alterBroker, alterTopic, checkChanges, ConfigResourceType, duplicateResources, invalidRequest, type ApiError } from './config-resource.js';
+import { alterBroker, alterEach, alterTopic, checkChanges, ConfigResourceType, invalidRequest, type ApiError } from './config-resource.js';
 import type { BrokerContext } from './broker-context.js';
 import type {
   AlterConfigsRequest,
@@ -38,14 +38,6 @@ export const alterConfigsHandler = defineHandler<AlterConfigsRequest, AlterConfi
   minVersion: 0,
   maxVersion: 2,
   handle(req, ctx) {
-    const duplicates = duplicateResources(req.resources);
-    return {
-      throttleTimeMs: 0,
-      responses: req.resources.map((r, i) => ({
-        resourceType: r.resourceType,
-        resourceName: r.resourceName,
-        ...(duplicates.has(i) ? invalidRequest('Each resource must appear at most once.') : alter(r, ctx.broker, req.validateOnly)),
-      })),
-    };
+    return { throttleTimeMs: 0, responses: alterEach(req.resources, (r) => alter(r, ctx.broker, req.validateOnly)) };
   },
 });

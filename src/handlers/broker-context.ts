@@ -25,6 +25,6 @@ export interface BrokerContext {
   readonly offsetsTopic: OffsetsTopicLog;
   readonly apiVersions: readonly ApiVersionRange[];
   readonly log: Logger;
-  /** Auto-creates a topic when Kafka would (auto.create.topics.enable); undefined if it may not. */
+  /** Auto-creates a topic when Kafka would; does nothing when auto.create.topics.enable is off. */
   autoCreateTopic(name: string): Promise<void>;
 }

@@ -37,19 +37,27 @@ export function resourceTypeName(type: number): string {
 }
 
 /**
- * Indexes of resources named twice (same type and name): Kafka answers every copy with
- * INVALID_REQUEST "Each resource must appear at most once." and touches none of them.
+ * The per-resource answers of AlterConfigs and IncrementalAlterConfigs. A resource named twice
+ * (same type and name) is answered INVALID_REQUEST "Each resource must appear at most once." in
+ * every copy and none of them is touched, as Kafka's ConfigAdminManager does; `alter` handles the rest.
  */
-export function duplicateResources(resources: readonly { resourceType: number; resourceName: string }[]): Set<number> {
+export function alterEach<R extends { resourceType: number; resourceName: string }>(
+  resources: readonly R[],
+  alter: (r: R) => ApiError,
+): { resourceType: number; resourceName: string; errorCode: number; errorMessage: string | null }[] {
   const first = new Map<string, number>();
-  const dup = new Set<number>();
+  const duplicates = new Set<number>();
   resources.forEach((r, i) => {
     const key = `${r.resourceType}\u0000${r.resourceName}`;
     const seen = first.get(key);
     if (seen === undefined) first.set(key, i);
-    else dup.add(seen).add(i);
+    else duplicates.add(seen).add(i);
   });
-  return dup;
+  return resources.map((r, i) => ({
+    resourceType: r.resourceType,
+    resourceName: r.resourceName,
+    ...(duplicates.has(i) ? invalidRequest('Each resource must appear at most once.') : alter(r)),
+  }));
 }
 
 /** ConfigAdminManager's shape checks of one resource's changes, in Kafka's order. */

@@ -4,7 +4,7 @@
 // COORDINATOR_LOAD_IN_PROGRESS while loading. Authorized operations as DescribeGroups: every
 // operation a group supports when asked (no authorizer), Kafka's "not requested" value otherwise.
 import { defineHandler } from './handler.js';
-import { groupAuthorizedOperations } from './group-request.js';
+import { groupAuthorizedOperations } from './authorized-operations.js';
 import type { DescribedTopicPartitions } from '../coordinator/group/group-types.js';
 import type {
   ConsumerGroupDescribeRequest,

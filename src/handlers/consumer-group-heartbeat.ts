@@ -6,7 +6,7 @@
 // With `consumer` missing from group.coordinator.rebalance.protocols the answer is
 // UNSUPPORTED_VERSION, as Kafka's. Not implemented: ACLs (GROUP/TOPIC_AUTHORIZATION_FAILED).
 import { defineHandler } from './handler.js';
-import { clientInfo } from './group-request.js';
+import { clientInfo } from './client-info.js';
 import { ErrorCode } from '../protocol/errors.js';
 import type { ConsumerGroupHeartbeatRequest, ConsumerGroupHeartbeatResponse } from '../protocol/messages/consumer-group-heartbeat.js';
 

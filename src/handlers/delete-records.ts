@@ -22,7 +22,6 @@ function deleteBefore(topic: Topic | undefined, partitionIndex: number, requeste
   const p = topic?.partitions[partitionIndex];
   if (!topic || !p) return failed(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
   if (topic.internal) return failed(ErrorCode.INVALID_TOPIC_EXCEPTION);
-  if (topic.settings.compact && !topic.settings.delete) return failed(ErrorCode.POLICY_VIOLATION);
   return { partitionIndex, ...p.deleteRecordsBefore(requested) };
 }
 

@@ -36,53 +36,44 @@ export const deleteTopicsHandler = defineHandler<DeleteTopicsRequest, DeleteTopi
       return { throttleTimeMs: 0, responses: entries.map((e) => result(e.name, e.topicId, code, message)) };
     }
 
-    const nameCount = new Map<string, number>();
-    const idCount = new Map<string, number>();
+    // Names and ids counted apart ("n:" and "i:" keys): an entry given twice is refused once.
+    const keyOf = (e: { name: string | null; topicId: string }): string => (e.name !== null ? `n:${e.name}` : `i:${e.topicId}`);
+    const counts = new Map<string, number>();
     for (const e of entries) {
-      if (e.name !== null && e.topicId === ZERO_UUID) nameCount.set(e.name, (nameCount.get(e.name) ?? 0) + 1);
-      if (e.name === null && e.topicId !== ZERO_UUID) idCount.set(e.topicId, (idCount.get(e.topicId) ?? 0) + 1);
+      if ((e.name === null) !== (e.topicId === ZERO_UUID)) counts.set(keyOf(e), (counts.get(keyOf(e)) ?? 0) + 1);
     }
     // Resolve everything before deleting anything, so a name and an id of the same topic collide.
-    const targets = new Map<string, string>();
+    const targets = new Set<string>();
     const planned: (Result | { id: string; name: string })[] = [];
     const reported = new Set<string>();
     for (const e of entries) {
       if (e.name === null && e.topicId === ZERO_UUID) {
         planned.push(result(null, ZERO_UUID, ErrorCode.INVALID_REQUEST, 'Neither topic name nor id were specified.'));
-      } else if (e.name !== null && e.topicId !== ZERO_UUID) {
+        continue;
+      }
+      if (e.name !== null && e.topicId !== ZERO_UUID) {
         planned.push(result(e.name, e.topicId, ErrorCode.INVALID_REQUEST, 'You may not specify both topic name and topic id.'));
-      } else if (e.name !== null) {
-        if ((nameCount.get(e.name) ?? 0) > 1) {
-          if (!reported.has(`n:${e.name}`)) planned.push(result(e.name, ZERO_UUID, ErrorCode.INVALID_REQUEST, 'Duplicate topic name.'));
-          reported.add(`n:${e.name}`);
-          continue;
-        }
-        const topic = cluster.topic(e.name);
-        if (!topic) {
-          planned.push(result(e.name, ZERO_UUID, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, 'This server does not host this topic-partition.'));
-        } else if (targets.has(topic.id)) {
-          planned.push(result(e.name, topic.id, ErrorCode.INVALID_REQUEST, 'The provided topic name maps to an ID that was already supplied.'));
-          targets.delete(topic.id);
-        } else {
-          targets.set(topic.id, topic.name);
-          planned.push({ id: topic.id, name: topic.name });
-        }
+        continue;
+      }
+      const key = keyOf(e);
+      if ((counts.get(key) ?? 0) > 1) {
+        if (!reported.has(key)) planned.push(result(e.name, e.topicId, ErrorCode.INVALID_REQUEST, e.name !== null ? 'Duplicate topic name.' : 'Duplicate topic id.'));
+        reported.add(key);
+        continue;
+      }
+      const topic = e.name !== null ? cluster.topic(e.name) : cluster.topicById(e.topicId);
+      if (!topic) {
+        planned.push(
+          e.name !== null
+            ? result(e.name, ZERO_UUID, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, 'This server does not host this topic-partition.')
+            : result(null, e.topicId, ErrorCode.UNKNOWN_TOPIC_ID, 'This server does not host this topic ID.'),
+        );
+      } else if (targets.has(topic.id)) {
+        planned.push(result(topic.name, topic.id, ErrorCode.INVALID_REQUEST, 'The provided topic name maps to an ID that was already supplied.'));
+        targets.delete(topic.id);
       } else {
-        if ((idCount.get(e.topicId) ?? 0) > 1) {
-          if (!reported.has(`i:${e.topicId}`)) planned.push(result(null, e.topicId, ErrorCode.INVALID_REQUEST, 'Duplicate topic id.'));
-          reported.add(`i:${e.topicId}`);
-          continue;
-        }
-        const topic = cluster.topicById(e.topicId);
-        if (!topic) {
-          planned.push(result(null, e.topicId, ErrorCode.UNKNOWN_TOPIC_ID, 'This server does not host this topic ID.'));
-        } else if (targets.has(topic.id)) {
-          planned.push(result(topic.name, topic.id, ErrorCode.INVALID_REQUEST, 'The provided topic name maps to an ID that was already supplied.'));
-          targets.delete(topic.id);
-        } else {
-          targets.set(topic.id, topic.name);
-          planned.push({ id: topic.id, name: topic.name });
-        }
+        targets.add(topic.id);
+        planned.push({ id: topic.id, name: topic.name });
       }
     }
 

@@ -5,10 +5,10 @@
 // Authorized operations are not computed (no ACLs): -2147483648, "not provided", as Metadata does.
 import { defineHandler } from './handler.js';
 import { ErrorCode } from '../protocol/errors.js';
+import { AUTHORIZED_OPERATIONS_OMITTED } from './authorized-operations.js';
 import type { DescribeClusterRequest, DescribeClusterResponse } from '../protocol/messages/describe-cluster.js';
 
 const EndpointType = { UNKNOWN: 0, BROKER: 1, CONTROLLER: 2 } as const;
-const AUTHORIZED_OPERATIONS_OMITTED = -2147483648;
 
 export const describeClusterHandler = defineHandler<DescribeClusterRequest, DescribeClusterResponse>({
   apiKey: 60,

@@ -7,7 +7,7 @@
 // authorizer) and Kafka's "not requested" value otherwise; v4+ the members' instance ids.
 // Errors are per group (COORDINATOR_LOAD_IN_PROGRESS while loading).
 import { defineHandler } from './handler.js';
-import { groupAuthorizedOperations } from './group-request.js';
+import { groupAuthorizedOperations } from './authorized-operations.js';
 import type { DescribeGroupsRequest, DescribeGroupsResponse } from '../protocol/messages/describe-groups.js';
 
 export const describeGroupsHandler = defineHandler<DescribeGroupsRequest, DescribeGroupsResponse>({

@@ -11,6 +11,7 @@ import { defineHandler } from './handler.js';
 import { ErrorCode } from '../protocol/errors.js';
 import { topicNameError, ZERO_UUID } from '../cluster/topic-name.js';
 import { INTERNAL_TOPICS, type Topic } from '../cluster/cluster.js';
+import { describePartition, describeTopic, missingTopic } from './topic-description.js';
 import type {
   DescribeTopicPartitionsRequest,
   DescribeTopicPartitionsResponse,
@@ -21,27 +22,16 @@ import type {
 
 /** Kafka's max.request.partition.size.limit default. */
 const MAX_PARTITIONS_PER_RESPONSE = 2000;
-const AUTHORIZED_OPERATIONS_OMITTED = -2147483648;
 
 type TopicResult = DescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic;
 type PartitionResult = DescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition;
 
 function partitions(topic: Topic, from: number, count: number, nodeId: number): PartitionResult[] {
-  return topic.partitions.slice(from, from + count).map((p) => ({
-    errorCode: ErrorCode.NONE,
-    partitionIndex: p.index,
-    leaderId: nodeId,
-    leaderEpoch: p.leaderEpoch,
-    replicaNodes: [nodeId],
-    isrNodes: [nodeId],
-    eligibleLeaderReplicas: [],
-    lastKnownElr: [],
-    offlineReplicas: [],
-  }));
+  return topic.partitions.slice(from, from + count).map((p) => ({ ...describePartition(p, nodeId), eligibleLeaderReplicas: [], lastKnownElr: [] }));
 }
 
 function missing(name: string, errorCode: number): TopicResult {
-  return { errorCode, name, topicId: ZERO_UUID, isInternal: INTERNAL_TOPICS.has(name), partitions: [], topicAuthorizedOperations: AUTHORIZED_OPERATIONS_OMITTED };
+  return missingTopic(name, ZERO_UUID, errorCode, INTERNAL_TOPICS.has(name));
 }
 
 /** Kafka compares topic names with String.compareTo: UTF-16 code units, which is JS's `<`. */
@@ -85,14 +75,7 @@ export const describeTopicPartitionsHandler = defineHandler<DescribeTopicPartiti
       }
       const from = req.cursor && name === cursorTopic ? req.cursor.partitionIndex : 0;
       const part = partitions(topic, from, remaining, nodeId);
-      topics.push({
-        errorCode: ErrorCode.NONE,
-        name,
-        topicId: topic.id,
-        isInternal: topic.internal,
-        partitions: part,
-        topicAuthorizedOperations: AUTHORIZED_OPERATIONS_OMITTED,
-      });
+      topics.push(describeTopic(topic, part));
       const upper = Math.min(topic.partitions.length, from + remaining);
       if (upper < topic.partitions.length) {
         nextCursor = { topicName: name, partitionIndex: upper };

@@ -15,13 +15,13 @@ import { formatValue } from '../config/config-def.js';
 import { TOPIC_CONFIGS } from '../config/topic-config.js';
 import {
   alterBroker,
+  alterEach,
   alterLoggers,
   AlterOp,
   alterTopic,
   checkChanges,
   checkNodeName,
   ConfigResourceType,
-  duplicateResources,
   invalidRequest,
   resourceTypeName,
   type ApiError,
@@ -108,14 +108,6 @@ export const incrementalAlterConfigsHandler = defineHandler<IncrementalAlterConf
   minVersion: 0,
   maxVersion: 1,
   handle(req, ctx) {
-    const duplicates = duplicateResources(req.resources);
-    return {
-      throttleTimeMs: 0,
-      responses: req.resources.map((r, i) => ({
-        resourceType: r.resourceType,
-        resourceName: r.resourceName,
-        ...(duplicates.has(i) ? invalidRequest('Each resource must appear at most once.') : alter(r, ctx.broker, req.validateOnly)),
-      })),
-    };
+    return { throttleTimeMs: 0, responses: alterEach(req.resources, (r) => alter(r, ctx.broker, req.validateOnly)) };
   },
 });

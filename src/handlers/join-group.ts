@@ -7,7 +7,7 @@
 // as a follower and keeps its assignment). The protocol name is "" rather than null before v7
 // and null rather than "" from v7. Not implemented: ACLs (GROUP_AUTHORIZATION_FAILED).
 import { defineHandler } from './handler.js';
-import { clientInfo } from './group-request.js';
+import { clientInfo } from './client-info.js';
 import type { JoinGroupRequest, JoinGroupResponse } from '../protocol/messages/join-group.js';
 
 const NULLABLE_PROTOCOL_NAME_FROM = 7;

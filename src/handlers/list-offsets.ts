@@ -2,7 +2,9 @@
 // -2 earliest, -3 the record with the largest timestamp (v7+), -4 earliest local (v8+: the
 // log start, no tiered storage), -5 earliest pending upload (v9+: none, so -1 as Kafka answers
 // for topics without remote storage). A timestamp t >= 0 finds the first offset whose record
-// timestamp is >= t, or -1 when there is none. v0 answers in `oldStyleOffsets`.
+// timestamp is >= t, or -1 when there is none. v0 answers in `oldStyleOffsets`. A
+// currentLeaderEpoch above the partition's is UNKNOWN_LEADER_EPOCH; -3 before v7 is
+// UNSUPPORTED_VERSION.
 import { defineHandler } from './handler.js';
 import { ErrorCode } from '../protocol/errors.js';
 import type { Partition } from '../cluster/partition.js';

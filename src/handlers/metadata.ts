@@ -1,12 +1,15 @@
 // Metadata v0-12. One broker (this node) leads every partition with leader epoch 0; topics are
-// listed with their ids (v10+) and internal flag. Unknown topics are auto-created when the
-// request allows it (always before v4) and auto.create.topics.enable is on, and are then
-// returned fully formed rather than with LEADER_NOT_AVAILABLE, since creation is local and
-// immediate. Authorized operations are not computed (no ACLs): reported as Kafka's
+// listed with their ids (v10+) and internal flag, and may be asked for by id (null name:
+// UNKNOWN_TOPIC_ID when unknown). Illegal names are INVALID_TOPIC_EXCEPTION. Unknown topics are
+// auto-created when the request allows it (always before v4) and auto.create.topics.enable is on,
+// and are then returned fully formed rather than with LEADER_NOT_AVAILABLE, since creation is
+// local and immediate. Authorized operations are not computed (no ACLs): reported as Kafka's
 // "not requested" value, -2147483648.
 import { defineHandler, type RequestContext } from './handler.js';
 import { ErrorCode } from '../protocol/errors.js';
 import { topicNameError, ZERO_UUID } from '../cluster/topic-name.js';
+import { AUTHORIZED_OPERATIONS_OMITTED } from './authorized-operations.js';
+import { describePartition, describeTopic, missingTopic } from './topic-description.js';
 import type { Topic } from '../cluster/cluster.js';
 import type {
   MetadataRequest,
@@ -14,46 +17,27 @@ import type {
   MetadataResponseMetadataResponseTopic,
 } from '../protocol/messages/metadata.js';
 
-const AUTHORIZED_OPERATIONS_OMITTED = -2147483648;
+type TopicResult = MetadataResponseMetadataResponseTopic;
 
-export function describeTopic(topic: Topic, nodeId: number): MetadataResponseMetadataResponseTopic {
-  return {
-    errorCode: ErrorCode.NONE,
-    name: topic.name,
-    topicId: topic.id,
-    isInternal: topic.internal,
-    partitions: topic.partitions.map((p) => ({
-      errorCode: ErrorCode.NONE,
-      partitionIndex: p.index,
-      leaderId: nodeId,
-      leaderEpoch: p.leaderEpoch,
-      replicaNodes: [nodeId],
-      isrNodes: [nodeId],
-      offlineReplicas: [],
-    })),
-    topicAuthorizedOperations: AUTHORIZED_OPERATIONS_OMITTED,
-  };
+function describe(topic: Topic, nodeId: number): TopicResult {
+  return describeTopic(topic, topic.partitions.map((p) => describePartition(p, nodeId)));
 }
 
-function missingTopic(name: string | null, topicId: string, errorCode: number): MetadataResponseMetadataResponseTopic {
-  return { errorCode, name, topicId, isInternal: false, partitions: [], topicAuthorizedOperations: AUTHORIZED_OPERATIONS_OMITTED };
-}
-
-async function lookup(req: MetadataRequest, ctx: RequestContext): Promise<MetadataResponseMetadataResponseTopic[]> {
+async function lookup(req: MetadataRequest, ctx: RequestContext): Promise<TopicResult[]> {
   const { cluster, nodeId } = ctx.broker;
-  if (req.topics === null) return [...cluster.topics()].map((t) => describeTopic(t, nodeId));
+  if (req.topics === null) return [...cluster.topics()].map((t) => describe(t, nodeId));
   const allowAuto = ctx.apiVersion < 4 || req.allowAutoTopicCreation;
-  const out: MetadataResponseMetadataResponseTopic[] = [];
+  const out: TopicResult[] = [];
   for (const t of req.topics) {
     if (t.name === null) {
       const topic = cluster.topicById(t.topicId);
-      out.push(topic ? describeTopic(topic, nodeId) : missingTopic(null, t.topicId, ErrorCode.UNKNOWN_TOPIC_ID));
+      out.push(topic ? describe(topic, nodeId) : missingTopic(null, t.topicId, ErrorCode.UNKNOWN_TOPIC_ID, false));
       continue;
     }
     let topic = cluster.topic(t.name);
     if (!topic) {
       if (topicNameError(t.name)) {
-        out.push(missingTopic(t.name, ZERO_UUID, ErrorCode.INVALID_TOPIC_EXCEPTION));
+        out.push(missingTopic(t.name, ZERO_UUID, ErrorCode.INVALID_TOPIC_EXCEPTION, false));
         continue;
       }
       if (allowAuto) {
@@ -61,7 +45,7 @@ async function lookup(req: MetadataRequest, ctx: RequestContext): Promise<Metada
         topic = cluster.topic(t.name);
       }
     }
-    out.push(topic ? describeTopic(topic, nodeId) : missingTopic(t.name, ZERO_UUID, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION));
+    out.push(topic ? describe(topic, nodeId) : missingTopic(t.name, ZERO_UUID, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, false));
   }
   return out;
 }

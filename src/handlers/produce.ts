@@ -1,9 +1,12 @@
 // Produce v3-11 (v0-2 need the pre-0.11 message formats, which Brook does not store).
 // Batches are validated from their headers and appended as bytes; acks=1 and acks=-1 are the
 // same on one node and are answered once the write reached the OS, plus an fsync when the
-// flush policy asks for one. acks=0 gets no answer; if any partition failed the connection is
-// closed so that the producer notices, as Kafka does. Transactional produce is not supported
-// yet (transactions are a later issue).
+// flush policy asks for one (a failed fsync answers KAFKA_STORAGE_ERROR). acks=0 gets no answer;
+// if any partition failed the connection is closed so that the producer notices, as Kafka does.
+// Any other acks is INVALID_REQUIRED_ACKS on every partition; internal topics are
+// INVALID_TOPIC_EXCEPTION. Not implemented: transactional produce (a transactional id answers
+// TRANSACTIONAL_ID_AUTHORIZATION_FAILED) and idempotence (producer ids and sequences are not
+// checked, so a retried batch may be stored twice).
 import { CLOSE_CONNECTION, NO_RESPONSE, defineHandler, type RequestContext } from './handler.js';
 import type { Topic } from '../cluster/cluster.js';
 import { ErrorCode } from '../protocol/errors.js';
@@ -26,7 +29,6 @@ interface PartitionOutcome {
 
 function appendTo(req: ProduceRequest, ctx: RequestContext, topic: Topic | undefined, pd: ProduceRequestPartitionProduceData, now: number): PartitionOutcome {
   const partition = topic?.partitions[pd.index];
-  if (req.acks !== 0 && req.acks !== 1 && req.acks !== -1) return { response: failed(pd.index, ErrorCode.INVALID_REQUIRED_ACKS) };
   if (!topic || !partition) return { response: failed(pd.index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION) };
   if (topic.internal) return { response: failed(pd.index, ErrorCode.INVALID_TOPIC_EXCEPTION, `Cannot append to internal topic ${topic.name}`) };
   if (req.transactionalId !== null) return { response: failed(pd.index, ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, 'Transactions are not supported yet') };
@@ -65,6 +67,12 @@ export const produceHandler = defineHandler<ProduceRequest, ProduceResponse>({
   minVersion: 3,
   maxVersion: 11,
   async handle(req, ctx) {
+    if (req.acks !== 0 && req.acks !== 1 && req.acks !== -1) {
+      return {
+        responses: req.topicData.map((t) => ({ name: t.name, partitionResponses: t.partitionData.map((pd) => failed(pd.index, ErrorCode.INVALID_REQUIRED_ACKS)) })),
+        throttleTimeMs: 0,
+      };
+    }
     const now = Date.now();
     const outcomes: PartitionOutcome[] = [];
     const responses = req.topicData.map((t) => {
