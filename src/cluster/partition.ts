@@ -55,8 +55,11 @@ export class Partition implements AppendWatchable {
     this.log.updateConfig(settings);
   }
 
-  /** Validates and appends a produce request's records. Synchronous up to the OS write. */
-  append(records: Buffer, now: number): AppendResult {
+  /**
+   * Validates and appends a produce request's records. Synchronous up to the OS write.
+   * `apiVersion` is the Produce version, for the rules that depend on it (zstd needs v7+).
+   */
+  append(records: Buffer, now: number, apiVersion?: number): AppendResult {
     const s = this.settings;
     const v = validateProduceRecords(records, {
       maxMessageBytes: s.maxMessageBytes,
@@ -64,6 +67,9 @@ export class Partition implements AppendWatchable {
       timestampBeforeMaxMs: s.timestampBeforeMaxMs,
       timestampAfterMaxMs: s.timestampAfterMaxMs,
       now,
+      apiVersion,
+      // Kafka refuses keyless records on compacted topics (checked where records are visible).
+      compacted: s.compact,
     });
     if (v.errorCode !== ErrorCode.NONE) {
       return {

@@ -35,7 +35,7 @@ function appendTo(req: ProduceRequest, ctx: RequestContext, topic: Topic | undef
   if (pd.records === null || pd.records.length === 0) return { response: failed(pd.index, ErrorCode.CORRUPT_MESSAGE, 'Produce request without records') };
   let a;
   try {
-    a = partition.append(pd.records, now);
+    a = partition.append(pd.records, now, ctx.apiVersion);
   } catch (err) {
     // The write itself failed (disk full, I/O error): Kafka answers a storage error for this
     // partition rather than dropping the whole connection.
