@@ -62,12 +62,14 @@ function setSize(frame: Buffer): Buffer {
   return frame;
 }
 
-function batch(r: Random, corrupt: boolean): Buffer {
+function batch(r: Random, corrupt: boolean, produceVersion: number): Buffer {
   const records = Array.from({ length: r.range(1, 5) }, (_, i) => ({ key: `fk${i}`, value: r.bytes(r.range(0, 64)), headers: [{ key: 'h', value: 'v' }] }));
-  const b = buildRecordBatch({ records, compression: r.pick([0, 0, 1, 2, 3, 4]) });
+  // zstd only from Produce v7, as clients do (earlier versions get UNSUPPORTED_COMPRESSION_TYPE).
+  const b = buildRecordBatch({ records, compression: r.pick(produceVersion >= 7 ? [0, 0, 1, 2, 3, 4] : [0, 0, 1, 2, 3]) });
   if (corrupt) {
-    // Anything from the attributes on is covered by the CRC.
-    const pos = r.range(21, b.length - 1);
+    // Everything after the attributes is covered by the CRC alone; a flipped attribute could
+    // name another codec, which Kafka judges (by version) before it checks the CRC.
+    const pos = r.range(23, b.length - 1);
     b[pos] ^= 1 + r.int(255);
   }
   return b;
@@ -87,7 +89,7 @@ export function validRequest(r: Random, t: FuzzTarget, correlationId: number, op
       body = { topics: r.chance(0.2) ? null : [{ name: t.topic, topicId: t.topicId }], allowAutoTopicCreation: false };
       break;
     case PRODUCE:
-      body = { transactionalId: null, acks: r.pick([1, -1]), timeoutMs: 5000, topicData: [{ name: t.topic, partitionData: [{ index: 0, records: batch(r, opts.corruptBatch ?? false) }] }] };
+      body = { transactionalId: null, acks: r.pick([1, -1]), timeoutMs: 5000, topicData: [{ name: t.topic, partitionData: [{ index: 0, records: batch(r, opts.corruptBatch ?? false, version) }] }] };
       break;
     case FETCH:
       // minBytes 0: the fetch never parks, so every answer comes at once.
