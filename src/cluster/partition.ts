@@ -87,8 +87,7 @@ export class Partition implements AppendWatchable {
       batch.setPartitionLeaderEpoch(this.leaderEpoch);
       if (logAppendTime) batch.setLogAppendTime(now);
     }
-    const { firstOffset, flushed } = this.log.append(records);
-    for (const wake of this.appendWatchers) wake(records.length);
+    const { firstOffset, flushed } = this.appendTrusted(records);
     return {
       errorCode: ErrorCode.NONE,
       errorMessage: null,
@@ -98,6 +97,16 @@ export class Partition implements AppendWatchable {
       logStartOffset: this.log.logStartOffset,
       flushed,
     };
+  }
+
+  /**
+   * Appends batches the broker built itself (internal topics), skipping client validation, and
+   * wakes the fetches parked on this partition like any other append.
+   */
+  appendTrusted(records: Buffer): { firstOffset: number; flushed: Promise<void> | undefined } {
+    const { firstOffset, flushed } = this.log.append(records);
+    for (const wake of this.appendWatchers) wake(records.length);
+    return { firstOffset, flushed };
   }
 
   /**

@@ -59,8 +59,7 @@ export class OffsetsTopicLog implements GroupLog {
     const topic = await this.topic();
     const partition = topic.partitions[offsetsPartitionFor(groupId, topic.partitions.length)];
     const batch = buildRecordBatch({ records: records.map((r) => ({ key: r.key, value: r.value })) });
-    const { flushed } = partition.log.append(batch);
-    for (const wake of partition.appendWatchers) wake(batch.length);
+    const { flushed } = partition.appendTrusted(batch);
     if (flushed) await flushed;
   }
 
