@@ -27,8 +27,9 @@ import { FencedMemberEpochError, isReconciledTo, reconcile } from './current-ass
 import { type GroupContext, timerKey } from './group-context.js';
 import type { ConsumerGroupHeartbeatParams, ConsumerGroupHeartbeatResult, TopicPartitions } from './group-types.js';
 import { currentAssignmentRecord, groupEpochRecord, memberMetadataRecord, removeMemberRecords, targetAssignmentRecord } from './consumer-group-records.js';
-import { type AssignmentMemberSpec, createAssignors, type PartitionAssignor } from './partition-assignor.js';
+import { createAssignors, type PartitionAssignor } from './partition-assignor.js';
 import { type GroupRecord, GroupRecordType } from './records-codec.js';
+import { buildTargetAssignment } from './target-assignment-builder.js';
 import {
   compileSubscriptionRegex,
   computeSubscriptionMetadata,
@@ -262,26 +263,7 @@ export class ConsumerGroupManager {
   private updateTargetAssignment(g: ConsumerGroup): GroupRecord[] {
     const assignorName = g.preferredServerAssignor(this.ctx.config.consumerGroupAssignors[0] ?? 'uniform');
     const assignor = this.assignors.get(assignorName) ?? [...this.assignors.values()][0];
-    const topics = new Map<string, number>();
-    for (const t of g.subscriptionMetadata) topics.set(t.id, t.partitions);
-    const specs: AssignmentMemberSpec[] = [...g.members.values()].map((m) => ({
-      memberId: m.memberId,
-      instanceId: m.instanceId,
-      rackId: m.rackId,
-      subscribedTopicIds: memberSubscribedTopicIds(m, g.subscriptionMetadata),
-      currentAssignment: g.targetAssignment.get(m.memberId) ?? EMPTY,
-    }));
-    const next = assignor.assign(specs, topics);
-    const records: GroupRecord[] = [];
-    for (const m of g.members.values()) {
-      const target: Assignment = next.get(m.memberId) ?? EMPTY;
-      const prev = g.targetAssignment.get(m.memberId);
-      if (prev === undefined || !assignmentsEqual(prev, target)) {
-        records.push(targetAssignmentRecord(g.groupId, m.memberId, target));
-      }
-    }
-    records.push({ type: GroupRecordType.CONSUMER_GROUP_TARGET_ASSIGNMENT_METADATA, groupId: g.groupId, value: { assignmentEpoch: g.groupEpoch } });
-    return records;
+    return buildTargetAssignment(g, assignor);
   }
 
   private maybeReconcile(g: ConsumerGroup, member: ConsumerGroupMember, owned: readonly TopicPartitions[] | null): ConsumerGroupMember {

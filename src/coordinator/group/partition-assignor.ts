@@ -1,7 +1,8 @@
 /**
  * Server-side assignors of KIP-848 groups (`group.consumer.assignors`): "uniform" (Kafka's
  * default, sticky and balanced) and "range". They compute the target assignment; moving members
- * to it safely is current-assignment-builder's job.
+ * to it safely is current-assignment-builder's job. The interface follows Kafka's
+ * ConsumerGroupPartitionAssignor: a GroupSpec in, an assignment per member out.
  */
 import type { Assignment } from './consumer-group.js';
 import { UniformAssignor } from './uniform-assignor.js';
@@ -12,14 +13,36 @@ export interface AssignmentMemberSpec {
   rackId: string | null;
   /** Topic ids the member subscribes to (existing topics only). */
   subscribedTopicIds: ReadonlySet<string>;
-  /** The member's current target assignment (for stickiness). */
+  /**
+   * The member's current target assignment (for stickiness). The uniform assignor keeps
+   * partitions in the iteration order of this map and its sets, as Kafka's does with its own.
+   */
   currentAssignment: Assignment;
 }
 
+/** Kafka's SubscriptionType: whether every member subscribes to the same topics. */
+export const SubscriptionType = { HOMOGENEOUS: 'homogeneous', HETEROGENEOUS: 'heterogeneous' } as const;
+export type SubscriptionType = (typeof SubscriptionType)[keyof typeof SubscriptionType];
+
+export interface GroupSpec {
+  /** In the order the assignor visits them (Kafka's GroupSpec.memberIds()). */
+  members: readonly AssignmentMemberSpec[];
+  subscriptionType: SubscriptionType;
+}
+
+/** member id -> topic id -> partitions */
+export type GroupAssignment = Map<string, Map<string, Set<number>>>;
+
+/** Kafka's PartitionAssignorException: the assignor cannot assign these inputs. */
+export class PartitionAssignorError extends Error {}
+
 export interface PartitionAssignor {
   readonly name: string;
-  /** `topics`: topic id -> partition count. Returns member id -> assignment, for every member. */
-  assign(members: readonly AssignmentMemberSpec[], topics: ReadonlyMap<string, number>): Map<string, Map<string, Set<number>>>;
+  /**
+   * `topics`: topic id -> partition count. Returns an assignment for every member, except that a
+   * group subscribed to nothing may get an empty map (the caller reads a missing member as empty).
+   */
+  assign(spec: GroupSpec, topics: ReadonlyMap<string, number>): GroupAssignment;
 }
 
 /**
@@ -30,10 +53,10 @@ export interface PartitionAssignor {
 export class RangeAssignor implements PartitionAssignor {
   readonly name = 'range';
 
-  assign(members: readonly AssignmentMemberSpec[], topics: ReadonlyMap<string, number>): Map<string, Map<string, Set<number>>> {
-    const out = new Map<string, Map<string, Set<number>>>();
-    for (const m of members) out.set(m.memberId, new Map());
-    const sorted = [...members].sort((a, b) => (a.memberId < b.memberId ? -1 : a.memberId > b.memberId ? 1 : 0));
+  assign(spec: GroupSpec, topics: ReadonlyMap<string, number>): GroupAssignment {
+    const out: GroupAssignment = new Map();
+    for (const m of spec.members) out.set(m.memberId, new Map());
+    const sorted = [...spec.members].sort((a, b) => (a.memberId < b.memberId ? -1 : a.memberId > b.memberId ? 1 : 0));
     for (const [topicId, count] of topics) {
       const subscribers = sorted.filter((m) => m.subscribedTopicIds.has(topicId));
       if (subscribers.length === 0) continue;

@@ -4,6 +4,7 @@
  */
 import type { ConsumerGroupMember } from './consumer-group.js';
 import type { TopicMetadata, TopicMetadataView } from './group-types.js';
+import { SubscriptionType } from './partition-assignor.js';
 
 export class InvalidSubscriptionRegexError extends Error {}
 
@@ -71,4 +72,30 @@ export function sameTopicNames(a: readonly string[], b: readonly string[]): bool
   const sa = [...a].sort();
   const sb = [...b].sort();
   return sa.every((x, i) => x === sb[i]);
+}
+
+/** A member's regex, with the empty string (joined without one) read as none. */
+export function memberRegex(m: ConsumerGroupMember): string | null {
+  return m.subscribedTopicRegex === null || m.subscribedTopicRegex === '' ? null : m.subscribedTopicRegex;
+}
+
+/**
+ * Kafka's ConsumerGroup.subscriptionType, which picks the uniform assignor's builder. Without
+ * regexes: homogeneous when every member lists the same topic names (existing or not). With
+ * regexes: homogeneous only when every member subscribes to the same one and no member lists
+ * names.
+ */
+export function subscriptionType(members: Iterable<ConsumerGroupMember>): SubscriptionType {
+  let count = 0;
+  const byName = new Map<string, number>();
+  const byRegex = new Map<string, number>();
+  for (const m of members) {
+    count++;
+    for (const name of new Set(m.subscribedTopicNames)) byName.set(name, (byName.get(name) ?? 0) + 1);
+    const regex = memberRegex(m);
+    if (regex !== null) byRegex.set(regex, (byRegex.get(regex) ?? 0) + 1);
+  }
+  if (byRegex.size === 0) return [...byName.values()].every((n) => n === count) ? SubscriptionType.HOMOGENEOUS : SubscriptionType.HETEROGENEOUS;
+  if (byRegex.size === 1 && [...byRegex.values()][0] === count && byName.size === 0) return SubscriptionType.HOMOGENEOUS;
+  return SubscriptionType.HETEROGENEOUS;
 }
