@@ -117,6 +117,7 @@ function createGroupCoordinator(config: BrokerConfig, cluster: Cluster, offsetsT
     topicByName: (name) => view(cluster.topic(name)),
     topicById: (id) => view(cluster.topicById(id)),
     topicNames: () => [...cluster.topics()].map((t) => t.name),
+    topicCreations: () => cluster.topicCreations,
   };
   return new GroupCoordinator({
     log: offsetsTopic,

@@ -4,10 +4,14 @@
 // returned assignment, report it in the next heartbeat).
 //   - 0113 "incremental rebalances": the uniform assignor keeps the first member's lowest
 //     partitions and hands the rest to newcomers.
+//   - 0045 "resubscribe with regex": the coordinator resolves a regex after the heartbeat that
+//     brought it, so a regex plus a topic name first gets the named topic's partitions and the
+//     matches later; subscribing to another regex drops the old one's topics.
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { TestBroker } from './helpers/broker.js';
+import { waitFor } from './helpers/wait-for.js';
 import { WireClient } from './helpers/wire-client.js';
 import type { ConsumerGroupHeartbeatResponse } from '../src/protocol/messages/consumer-group-heartbeat.js';
 
@@ -115,5 +119,30 @@ test('librdkafka 0113: 6 partitions go {0,1,2}/{3,4,5} to two members, {0,1}/{3,
   } finally {
     a.close();
     b.close();
+  }
+});
+
+test('librdkafka 0045: a regex and a topic name get the named topic first, the matches later; another regex replaces them', async () => {
+  const prefix = 'kip848-0045';
+  const regex1 = await createTopic(`${prefix}-topic_regex1`, 4);
+  const regex2 = await createTopic(`${prefix}-topic_regex2`, 4);
+  const a = await createTopic(`${prefix}-topic_a`, 2);
+  const names = [`${prefix}-topic_a`];
+  const m = await Member.join(`${prefix}-group`, names, `^.*${prefix}-topic_regex.*`);
+  try {
+    assert.deepEqual([...m.owned.keys()], [a], 'the first heartbeat assigns the named topic only');
+    assert.deepEqual(m.of(a), [0, 1]);
+    const owns = (expected: Record<string, number[]>) => async () => {
+      await m.heartbeat();
+      return JSON.stringify([...m.owned].sort()) === JSON.stringify(Object.entries(expected).sort());
+    };
+    await waitFor('the regex topics', owns({ [a]: [0, 1], [regex1]: [0, 1, 2, 3], [regex2]: [0, 1, 2, 3] }), 10_000, () => [...m.owned]);
+
+    const switched = await m.resubscribe(names, `^.*${prefix}-topic_regex2`);
+    assert.ok(switched.assignment !== null);
+    assert.deepEqual([...m.owned.keys()], [a], 'the old regex\'s topics go at once, the new one is not resolved yet');
+    await waitFor('topic_regex2 only', owns({ [a]: [0, 1], [regex2]: [0, 1, 2, 3] }), 10_000, () => [...m.owned]);
+  } finally {
+    m.close();
   }
 });

@@ -40,6 +40,7 @@ export class Cluster {
   /** Names being created or deleted right now: a second request for them waits on the first. */
   private readonly busy = new Map<string, Promise<unknown>>();
   private readonly store: MetadataStore;
+  private created = 0;
 
   private constructor(private readonly opts: ClusterOptions) {
     this.store = new MetadataStore(opts.dataDir, opts.nodeId);
@@ -74,6 +75,10 @@ export class Cluster {
   }
   partition(topic: string, index: number): Partition | undefined {
     return this.byName.get(topic)?.partitions[index];
+  }
+  /** Topics created since this process started (those found at startup included). */
+  get topicCreations(): number {
+    return this.created;
   }
 
   /** CreateTopics semantics; `validateOnly` checks everything and changes nothing. */
@@ -173,6 +178,7 @@ export class Cluster {
     const topic: Topic = { name: rec.name, id: rec.id, partitions, configs: rec.configs, settings, internal: INTERNAL_TOPICS.has(rec.name) };
     this.byName.set(topic.name, topic);
     this.byId.set(topic.id, topic);
+    this.created++;
     return topic;
   }
 

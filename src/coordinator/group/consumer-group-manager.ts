@@ -29,12 +29,13 @@ import type { ConsumerGroupHeartbeatParams, ConsumerGroupHeartbeatResult, TopicP
 import { currentAssignmentRecord, groupEpochRecord, memberMetadataRecord, removeMemberRecords, targetAssignmentRecord } from './consumer-group-records.js';
 import { createAssignors, type PartitionAssignor } from './partition-assignor.js';
 import { type GroupRecord, GroupRecordType } from './records-codec.js';
+import { RegexResolver } from './regex-resolution.js';
 import { buildTargetAssignment } from './target-assignment-builder.js';
 import {
   compileSubscriptionRegex,
   computeSubscriptionMetadata,
   InvalidSubscriptionRegexError,
-  memberSubscribedTopicIds,
+  memberRegex,
   sameSubscriptionMetadata,
   sameTopicNames,
 } from './subscription-metadata.js';
@@ -66,8 +67,11 @@ export class ConsumerGroupManager {
   /** Called when a heartbeat turns an empty classic group into a consumer group. */
   onClassicGroupReplaced: (group: ClassicGroup) => void = () => {};
 
+  private readonly regexes: RegexResolver;
+
   constructor(private readonly ctx: GroupContext) {
     this.assignors = createAssignors(ctx.config.consumerGroupAssignors);
+    this.regexes = new RegexResolver(ctx);
   }
 
   private consumerGroup(groupId: string): ConsumerGroup | undefined {
@@ -107,7 +111,8 @@ export class ConsumerGroupManager {
     if (p.serverAssignor !== null && !this.assignors.has(p.serverAssignor)) {
       fail(ErrorCode.UNSUPPORTED_ASSIGNOR, `ServerAssignor ${p.serverAssignor} is not supported. Supported assignors: ${[...this.assignors.keys()].join(', ')}.`);
     }
-    if (p.subscribedTopicRegex !== null) compileSubscriptionRegex(p.subscribedTopicRegex);
+    // An empty regex is no regex (Kafka lets a member join subscribed to nothing).
+    if (p.subscribedTopicRegex !== null && p.subscribedTopicRegex !== '') compileSubscriptionRegex(p.subscribedTopicRegex);
   }
 
   private heartbeatOrThrow(p: ConsumerGroupHeartbeatParams): ConsumerGroupHeartbeatResult {
@@ -167,13 +172,13 @@ export class ConsumerGroupManager {
     const stored = this.consumerGroup(groupId)?.members.get(memberId);
     let bumpGroupEpoch = (group?.groupEpoch ?? 0) === 0 || classicToReplace !== undefined;
     if (stored === undefined || this.metadataChanged(stored, updated)) emit(memberMetadataRecord(groupId, updated));
-    if (!sameTopicNames(member.subscribedTopicNames, updated.subscribedTopicNames) || member.subscribedTopicRegex !== updated.subscribedTopicRegex) {
-      bumpGroupEpoch = true;
-    }
+    if (!sameTopicNames(member.subscribedTopicNames, updated.subscribedTopicNames)) bumpGroupEpoch = true;
 
     const g = this.consumerGroup(groupId);
     if (g === undefined) throw new Error(`consumer group ${groupId} missing after member records`);
-    const metadata = computeSubscriptionMetadata(g.members.values(), this.ctx.topics);
+    // A new regex is resolved after this heartbeat: its topics come with a later one.
+    if (this.regexes.maybeUpdateRegularExpressions(g, memberRegex(member), memberRegex(updated), emit)) bumpGroupEpoch = true;
+    const metadata = computeSubscriptionMetadata(g.members.values(), g.resolvedRegularExpressions, this.ctx.topics);
     if (!sameSubscriptionMetadata(metadata, g.subscriptionMetadata)) bumpGroupEpoch = true;
     if (bumpGroupEpoch) {
       emit(groupEpochRecord(groupId, g.groupEpoch + 1, metadata));
@@ -342,12 +347,16 @@ export class ConsumerGroupManager {
   /** Removes a member and bumps the group epoch so the others rebalance. */
   fenceMember(groupId: string, memberId: string): void {
     const g = this.consumerGroup(groupId);
-    if (g === undefined || !g.members.has(memberId)) return;
-    const records = removeMemberRecords(groupId, memberId);
-    for (const r of records) this.ctx.replayer(r);
-    const epochRecord = groupEpochRecord(groupId, g.groupEpoch + 1, computeSubscriptionMetadata(g.members.values(), this.ctx.topics));
-    this.ctx.replayer(epochRecord);
-    records.push(epochRecord);
+    const member = g?.members.get(memberId);
+    if (g === undefined || member === undefined) return;
+    const records: GroupRecord[] = [];
+    const emit = (r: GroupRecord) => {
+      records.push(r);
+      this.ctx.replayer(r);
+    };
+    removeMemberRecords(groupId, memberId).forEach(emit);
+    this.regexes.forgetIfUnsubscribed(g, memberRegex(member), emit);
+    emit(groupEpochRecord(groupId, g.groupEpoch + 1, computeSubscriptionMetadata(g.members.values(), g.resolvedRegularExpressions, this.ctx.topics)));
     this.ctx.scheduler.cancel(timerKey.consumerSession(groupId, memberId));
     this.ctx.scheduler.cancel(timerKey.consumerRebalance(groupId, memberId));
     void this.ctx.write(groupId, records, false);
@@ -362,6 +371,7 @@ export class ConsumerGroupManager {
   }
 
   unload(g: ConsumerGroup): void {
+    this.regexes.unload(g.groupId);
     for (const id of g.members.keys()) {
       this.ctx.scheduler.cancel(timerKey.consumerSession(g.groupId, id));
       this.ctx.scheduler.cancel(timerKey.consumerRebalance(g.groupId, id));

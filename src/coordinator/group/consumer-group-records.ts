@@ -1,7 +1,7 @@
 /**
  * The records that describe a KIP-848 group's changes (members, assignments, tombstones).
  */
-import { type Assignment, assignmentToList, type ConsumerGroup, type ConsumerGroupMember } from './consumer-group.js';
+import { type Assignment, assignmentToList, type ConsumerGroup, type ConsumerGroupMember, type ResolvedRegularExpression } from './consumer-group.js';
 import type { TopicMetadata } from './group-types.js';
 import { type GroupRecord, GroupRecordType } from './records-codec.js';
 
@@ -56,10 +56,17 @@ export function currentAssignmentRecord(groupId: string, m: ConsumerGroupMember)
   };
 }
 
+/** What a subscription regex matched (topic names sorted); null deletes it. */
+export function regularExpressionRecord(groupId: string, regex: string, resolved: ResolvedRegularExpression | null): GroupRecord {
+  const value = resolved === null ? null : { topics: [...resolved.topics].sort(), timestampMs: resolved.timestampMs };
+  return { type: GroupRecordType.CONSUMER_GROUP_REGULAR_EXPRESSION, groupId, regex, value };
+}
+
 /** Tombstones deleting an empty group (DeleteGroups, offsets expiration). */
 export function consumerGroupTombstones(g: ConsumerGroup): GroupRecord[] {
   const out: GroupRecord[] = [];
   for (const id of g.members.keys()) out.push(...removeMemberRecords(g.groupId, id));
+  for (const regex of g.resolvedRegularExpressions.keys()) out.push(regularExpressionRecord(g.groupId, regex, null));
   out.push({ type: GroupRecordType.CONSUMER_GROUP_TARGET_ASSIGNMENT_METADATA, groupId: g.groupId, value: null });
   out.push({ type: GroupRecordType.CONSUMER_GROUP_METADATA, groupId: g.groupId, value: null });
   return out;

@@ -28,6 +28,13 @@ export const MEMBER_STATE_NAMES: Record<MemberState, string> = {
 export type Assignment = ReadonlyMap<string, ReadonlySet<number>>;
 export const EMPTY: Assignment = new Map();
 
+/** The topics a subscription regex matched when it was last resolved (Kafka's ResolvedRegularExpression). */
+export interface ResolvedRegularExpression {
+  readonly topics: ReadonlySet<string>;
+  /** When that resolution started, ms since the epoch. */
+  readonly timestampMs: number;
+}
+
 export const LEAVE_GROUP_MEMBER_EPOCH = -1;
 export const LEAVE_GROUP_STATIC_MEMBER_EPOCH = -2;
 
@@ -129,6 +136,8 @@ export class ConsumerGroup {
   private readonly partitionEpochs = new Map<string, Map<number, number>>();
   /** Subscribed topics as of the group epoch, sorted by name. */
   subscriptionMetadata: TopicMetadata[] = [];
+  /** regex -> what it matched; kept while a member subscribes to the regex. */
+  readonly resolvedRegularExpressions = new Map<string, ResolvedRegularExpression>();
 
   constructor(readonly groupId: string) {}
 
@@ -164,6 +173,29 @@ export class ConsumerGroup {
     if (this.subscriptionMetadata.some((t) => t.name === topic)) return true;
     for (const m of this.members.values()) if (m.subscribedTopicNames.includes(topic)) return true;
     return false;
+  }
+
+  /** How many members subscribe to `regex`. */
+  numSubscribedMembers(regex: string): number {
+    let n = 0;
+    for (const m of this.members.values()) if (m.subscribedTopicRegex === regex) n++;
+    return n;
+  }
+
+  /** The regexes members subscribe to ('' is none). */
+  subscribedRegularExpressions(): Set<string> {
+    const out = new Set<string>();
+    for (const m of this.members.values()) if (m.subscribedTopicRegex !== null && m.subscribedTopicRegex !== '') out.add(m.subscribedTopicRegex);
+    return out;
+  }
+
+  /**
+   * When the regexes were last resolved (they are always resolved together, so the first
+   * entry speaks for all); -Infinity when none is.
+   */
+  lastResolvedRegularExpressionRefreshTimeMs(): number {
+    for (const r of this.resolvedRegularExpressions.values()) return r.timestampMs;
+    return -Infinity;
   }
 
   /** The server assignor most members ask for, else the default. */
@@ -220,7 +252,7 @@ export class ConsumerGroup {
     this.members.delete(memberId);
   }
 
-  /** Applies one consumer group record (types 2-6). The group's own tombstone is the caller's. */
+  /** Applies one consumer group record (types 2-7). The group's own tombstone is the caller's. */
   replay(rec: GroupRecord): void {
     switch (rec.type) {
       case GroupRecordType.CONSUMER_GROUP_METADATA:
@@ -263,6 +295,10 @@ export class ConsumerGroup {
         });
         return;
       }
+      case GroupRecordType.CONSUMER_GROUP_REGULAR_EXPRESSION:
+        if (rec.value === null) this.resolvedRegularExpressions.delete(rec.regex);
+        else this.resolvedRegularExpressions.set(rec.regex, { topics: new Set(rec.value.topics), timestampMs: rec.value.timestampMs });
+        return;
       default:
         return;
     }

@@ -100,5 +100,6 @@ export const timerKey = {
   classicHeartbeat: (groupId: string, memberId: string) => `classic-hb:${JSON.stringify([groupId, memberId])}`,
   consumerSession: (groupId: string, memberId: string) => `consumer-session:${JSON.stringify([groupId, memberId])}`,
   consumerRebalance: (groupId: string, memberId: string) => `consumer-rebalance:${JSON.stringify([groupId, memberId])}`,
+  consumerRegexRefresh: (groupId: string) => `consumer-regex:${JSON.stringify(groupId)}`,
   offsetsExpiration: 'offsets-expiration',
 };

@@ -176,6 +176,8 @@ test('records codec round-trips every record type and skips unknown ones', () =>
       memberId: 'm',
       value: { memberEpoch: 4, previousMemberEpoch: 3, state: 1, assigned: [{ topicId: 'T', partitions: [0] }], pendingRevocation: [{ topicId: 'T', partitions: [1] }] },
     },
+    { type: GroupRecordType.CONSUMER_GROUP_REGULAR_EXPRESSION, groupId: 'g', regex: 'or.*', value: { topics: ['orders', 'orders-eu'], timestampMs: 1_700_000_000_000 } },
+    { type: GroupRecordType.CONSUMER_GROUP_REGULAR_EXPRESSION, groupId: 'g', regex: 'or.*', value: null },
   ];
   for (const rec of samples) {
     const { key, value } = encodeGroupRecord(rec);

@@ -34,6 +34,12 @@ export interface TopicMetadataView {
   topicById(id: string): TopicMetadata | undefined;
   /** All topic names; only needed for KIP-848 regex subscriptions. */
   topicNames?(): Iterable<string>;
+  /**
+   * A count that moves whenever a topic is created: groups subscribed by regex resolve their
+   * regexes again when it has moved (Kafka's "metadata image with new topics"). Without it,
+   * regexes are resolved only when a member brings a new one.
+   */
+  topicCreations?(): number;
 }
 
 /** Minimal logger (pino's methods fit). */

@@ -22,6 +22,7 @@ export const GroupRecordType = {
   CONSUMER_GROUP_TARGET_ASSIGNMENT_METADATA: 4,
   CONSUMER_GROUP_TARGET_ASSIGNMENT_MEMBER: 5,
   CONSUMER_GROUP_CURRENT_MEMBER_ASSIGNMENT: 6,
+  CONSUMER_GROUP_REGULAR_EXPRESSION: 7,
 } as const;
 
 const KNOWN_RECORD_TYPES: ReadonlySet<number> = new Set(Object.values(GroupRecordType));
@@ -84,6 +85,13 @@ export interface ConsumerGroupCurrentMemberAssignmentValue {
   pendingRevocation: TopicPartitions[];
 }
 
+/** The topics a subscription regex matched, and when (Kafka's ConsumerGroupRegularExpressionValue). */
+export interface RegularExpressionValue {
+  topics: string[];
+  /** When the resolution started (ms since the epoch): refreshes are at least 10 s apart. */
+  timestampMs: number;
+}
+
 export interface TargetAssignmentMetadataValue {
   assignmentEpoch: number;
 }
@@ -106,7 +114,8 @@ export type GroupRecord =
       groupId: string;
       memberId: string;
       value: ConsumerGroupCurrentMemberAssignmentValue | null;
-    };
+    }
+  | { type: T['CONSUMER_GROUP_REGULAR_EXPRESSION']; groupId: string; regex: string; value: RegularExpressionValue | null };
 
 function writeArray<E>(w: Writer, list: readonly E[], writeOne: (w: Writer, e: E) => void): void {
   w.int32(list.length);
@@ -259,6 +268,14 @@ const currentMemberAssignmentValue: ValueCodec<ConsumerGroupCurrentMemberAssignm
   }),
 };
 
+const regularExpressionValue: ValueCodec<RegularExpressionValue> = {
+  write(w, v) {
+    writeArray(w, v.topics, (w2, t) => w2.string(t));
+    w.int64(v.timestampMs);
+  },
+  read: (r) => ({ topics: readArray(r, (r2) => r2.string()), timestampMs: r.int64() }),
+};
+
 function encodeKey(rec: GroupRecord): Buffer {
   const w = new Writer(64);
   w.int16(rec.type);
@@ -272,6 +289,9 @@ function encodeKey(rec: GroupRecord): Buffer {
     case GroupRecordType.CONSUMER_GROUP_TARGET_ASSIGNMENT_MEMBER:
     case GroupRecordType.CONSUMER_GROUP_CURRENT_MEMBER_ASSIGNMENT:
       w.string(rec.memberId);
+      break;
+    case GroupRecordType.CONSUMER_GROUP_REGULAR_EXPRESSION:
+      w.string(rec.regex);
       break;
     default:
       break;
@@ -304,6 +324,9 @@ function encodeValue(rec: GroupRecord): Buffer | null {
       break;
     case GroupRecordType.CONSUMER_GROUP_CURRENT_MEMBER_ASSIGNMENT:
       currentMemberAssignmentValue.write(w, rec.value);
+      break;
+    case GroupRecordType.CONSUMER_GROUP_REGULAR_EXPRESSION:
+      regularExpressionValue.write(w, rec.value);
       break;
   }
   return w.toBuffer();
@@ -351,6 +374,8 @@ export function decodeGroupRecord(key: Buffer, value: Buffer | null): GroupRecor
       return { type, groupId, memberId: k.string(), value: read(targetAssignmentMemberValue) };
     case GroupRecordType.CONSUMER_GROUP_CURRENT_MEMBER_ASSIGNMENT:
       return { type, groupId, memberId: k.string(), value: read(currentMemberAssignmentValue) };
+    case GroupRecordType.CONSUMER_GROUP_REGULAR_EXPRESSION:
+      return { type, groupId, regex: k.string(), value: read(regularExpressionValue) };
     default:
       return undefined;
   }

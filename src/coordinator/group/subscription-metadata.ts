@@ -1,8 +1,15 @@
 /**
  * Which existing topics a KIP-848 group's subscriptions cover (Kafka's subscription metadata):
- * topic names plus SubscribedTopicRegex patterns. The group epoch is bumped when this changes.
+ * the topic names members list plus the topics their regexes were resolved to (regex-resolution.ts
+ * resolves them; a regex nobody resolved yet covers nothing). The group epoch is bumped when this
+ * changes. Also here: the validation of subscription regexes and Kafka's subscription type.
+ *
+ * Regexes are JavaScript's, where Kafka 4 uses RE2/J. Both match the whole topic name. Brook
+ * refuses the JavaScript features RE2 lacks (lookaround, backreferences) with
+ * INVALID_REGULAR_EXPRESSION as Kafka does, so a pattern Brook accepts means the same on Kafka;
+ * RE2-only syntax (inline flags such as `(?i)`, `\Q...\E`, `[[:alpha:]]`, `\pL`) is refused too.
  */
-import type { ConsumerGroupMember } from './consumer-group.js';
+import type { ConsumerGroupMember, ResolvedRegularExpression } from './consumer-group.js';
 import type { TopicMetadata, TopicMetadataView } from './group-types.js';
 import { SubscriptionType } from './partition-assignor.js';
 
@@ -10,15 +17,39 @@ export class InvalidSubscriptionRegexError extends Error {}
 
 const regexCache = new Map<string, RegExp>();
 
+/** The first JavaScript-only construct of a pattern (outside classes and escapes), if any. */
+function re2Unsupported(source: string): string | undefined {
+  let inClass = false;
+  for (let i = 0; i < source.length; i++) {
+    const c = source[i];
+    if (c === '\\') {
+      const next = source[i + 1] ?? '';
+      if (!inClass && (/[1-9]/.test(next) || next === 'k')) return 'backreferences';
+      i++;
+    } else if (inClass) {
+      if (c === ']') inClass = false;
+    } else if (c === '[') {
+      inClass = true;
+    } else if (c === '(' && source[i + 1] === '?') {
+      const rest = source.slice(i + 2, i + 4);
+      if (rest.startsWith('=') || rest.startsWith('!') || rest === '<=' || rest === '<!') return 'lookaround';
+    }
+  }
+  return undefined;
+}
+
 /** Subscription patterns match whole topic names (Java's Matcher.matches). */
 export function compileSubscriptionRegex(source: string): RegExp {
   const cached = regexCache.get(source);
   if (cached !== undefined) return cached;
+  const invalid = (why: string) => new InvalidSubscriptionRegexError(`SubscribedTopicRegex \`${source}\` is not a valid regular expression: ${why}.`);
+  const unsupported = re2Unsupported(source);
+  if (unsupported !== undefined) throw invalid(`${unsupported} are not supported`);
   let re: RegExp;
   try {
     re = new RegExp(`^(?:${source})$`, 'u');
-  } catch {
-    throw new InvalidSubscriptionRegexError(`SubscribedTopicRegex ${source} is not a valid regular expression.`);
+  } catch (err) {
+    throw invalid(err instanceof Error ? err.message : String(err));
   }
   // Bounded: patterns come from clients.
   if (regexCache.size > 1000) regexCache.clear();
@@ -26,24 +57,26 @@ export function compileSubscriptionRegex(source: string): RegExp {
   return re;
 }
 
-/** Internal topics are never matched by a subscription pattern. */
-function patternMatches(regex: RegExp, topicName: string): boolean {
-  return !topicName.startsWith('__') && regex.test(topicName);
+/** A member's regex, with the empty string (joined without one) read as none. */
+export function memberRegex(m: ConsumerGroupMember): string | null {
+  return m.subscribedTopicRegex === null || m.subscribedTopicRegex === '' ? null : m.subscribedTopicRegex;
+}
+
+/** Names of the topics a member subscribes to: the ones it lists and the ones its regex matched. */
+function memberTopicNames(m: ConsumerGroupMember, resolved: ReadonlyMap<string, ResolvedRegularExpression>): Iterable<string> {
+  const regex = memberRegex(m);
+  const matched = regex === null ? undefined : resolved.get(regex)?.topics;
+  return matched === undefined ? m.subscribedTopicNames : [...m.subscribedTopicNames, ...matched];
 }
 
 /** Topics the members subscribe to (names and resolved regexes) that exist, sorted by name. */
-export function computeSubscriptionMetadata(members: Iterable<ConsumerGroupMember>, topics: TopicMetadataView): TopicMetadata[] {
+export function computeSubscriptionMetadata(
+  members: Iterable<ConsumerGroupMember>,
+  resolved: ReadonlyMap<string, ResolvedRegularExpression>,
+  topics: TopicMetadataView,
+): TopicMetadata[] {
   const names = new Set<string>();
-  const regexes: RegExp[] = [];
-  for (const m of members) {
-    for (const n of m.subscribedTopicNames) names.add(n);
-    if (m.subscribedTopicRegex !== null) regexes.push(compileSubscriptionRegex(m.subscribedTopicRegex));
-  }
-  if (regexes.length > 0 && topics.topicNames !== undefined) {
-    for (const t of topics.topicNames()) {
-      if (regexes.some((r) => patternMatches(r, t))) names.add(t);
-    }
-  }
+  for (const m of members) for (const n of memberTopicNames(m, resolved)) names.add(n);
   const out: TopicMetadata[] = [];
   for (const name of names) {
     const t = topics.topicByName(name);
@@ -53,11 +86,16 @@ export function computeSubscriptionMetadata(members: Iterable<ConsumerGroupMembe
 }
 
 /** Ids of the topics of the group's subscription metadata that this member subscribes to. */
-export function memberSubscribedTopicIds(m: ConsumerGroupMember, metadata: readonly TopicMetadata[]): Set<string> {
+export function memberSubscribedTopicIds(
+  m: ConsumerGroupMember,
+  resolved: ReadonlyMap<string, ResolvedRegularExpression>,
+  metadata: readonly TopicMetadata[],
+): Set<string> {
+  const byName = new Map(metadata.map((t) => [t.name, t.id]));
   const ids = new Set<string>();
-  const regex = m.subscribedTopicRegex === null ? null : compileSubscriptionRegex(m.subscribedTopicRegex);
-  for (const t of metadata) {
-    if (m.subscribedTopicNames.includes(t.name) || (regex !== null && patternMatches(regex, t.name))) ids.add(t.id);
+  for (const name of memberTopicNames(m, resolved)) {
+    const id = byName.get(name);
+    if (id !== undefined) ids.add(id);
   }
   return ids;
 }
@@ -72,11 +110,6 @@ export function sameTopicNames(a: readonly string[], b: readonly string[]): bool
   const sa = [...a].sort();
   const sb = [...b].sort();
   return sa.every((x, i) => x === sb[i]);
-}
-
-/** A member's regex, with the empty string (joined without one) read as none. */
-export function memberRegex(m: ConsumerGroupMember): string | null {
-  return m.subscribedTopicRegex === null || m.subscribedTopicRegex === '' ? null : m.subscribedTopicRegex;
 }
 
 /**

@@ -45,7 +45,7 @@ export function buildTargetAssignment(g: ConsumerGroup, assignor: PartitionAssig
       memberId,
       instanceId: m.instanceId,
       rackId: m.rackId,
-      subscribedTopicIds: memberSubscribedTopicIds(m, g.subscriptionMetadata),
+      subscribedTopicIds: memberSubscribedTopicIds(m, g.resolvedRegularExpressions, g.subscriptionMetadata),
       currentAssignment: inJavaOrder(g.targetAssignment.get(memberId) ?? EMPTY),
     };
   });
