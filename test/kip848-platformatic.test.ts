@@ -1,7 +1,9 @@
 // KIP-848 with a real client: @platformatic/kafka consumers with groupProtocol 'consumer'
 // (ConsumerGroupHeartbeat, assignments computed by the broker, OffsetCommit/OffsetFetch with
 // member epochs). Two consumers split a 4-partition topic, read each message exactly once, and
-// commit what they read.
+// commit what they read. Three consumers joining one by one get the uniform assignor's shares
+// that librdkafka's test 0113 expects from Kafka. (The client sends no SubscribedTopicRegex, so
+// regex subscriptions are tested on the wire in kip848-assignments.test.ts.)
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { Consumer, Producer, stringDeserializers, stringSerializers } from '@platformatic/kafka';
@@ -80,4 +82,36 @@ test('two KIP-848 consumers split a topic and read each message exactly once', a
     return g !== undefined && g.offsets.length === 4 && g.offsets.every((o) => o.committedOffset === 10);
   }, 10_000, () => groups.inspectGroups({ groupId: GROUP })[0]?.offsets);
   assert.equal(groups.inspectGroups({ groupId: GROUP })[0].state, 'Empty');
+});
+
+test('librdkafka 0113 with @platformatic/kafka: 6 partitions go {0,1,2}/{3,4,5}, then {0,1}/{3,4}/{2,5}', async () => {
+  const topic = 'kip848-plat-0113';
+  const group = 'kip848-plat-0113-group';
+  assert.equal((await tb.broker.cluster.createTopic(topic, 6, {})).errorCode, 0);
+  const consumers: Consumer<string, string, string, string>[] = [];
+  const streams: { close(): Promise<void> }[] = [];
+  /** Each consumer's partitions, in start order, once the group is stable. */
+  const shape = () => {
+    const [g] = tb.broker.context.groups.inspectGroups({ groupId: group });
+    if (g === undefined || g.state !== 'Stable') return undefined;
+    const byMember = new Map(g.members.map((m) => [m.memberId, (m.assignment ?? []).flatMap((a) => a.partitions).sort((x, y) => x - y)]));
+    return consumers.map((c) => byMember.get(c.memberId ?? ''));
+  };
+  const start = async (i: number) => {
+    const c = new Consumer({ clientId: `kip848-0113-${i}`, bootstrapBrokers: [tb.bootstrap], groupId: group, groupProtocol: 'consumer', maxWaitTime: 100, deserializers: stringDeserializers });
+    consumers.push(c);
+    streams.push(await c.consume({ topics: [topic], mode: 'latest' }));
+  };
+  const expect = (want: number[][]) => waitFor(JSON.stringify(want), () => JSON.stringify(shape()) === JSON.stringify(want), 20_000, shape);
+  try {
+    await start(0);
+    await expect([[0, 1, 2, 3, 4, 5]]);
+    await start(1);
+    await expect([[0, 1, 2], [3, 4, 5]]);
+    await start(2);
+    await expect([[0, 1], [3, 4], [2, 5]]);
+  } finally {
+    await Promise.all(streams.map((s) => s.close()));
+    await Promise.all(consumers.map((c) => c.close()));
+  }
 });
