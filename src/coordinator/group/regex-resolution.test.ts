@@ -169,6 +169,8 @@ test('regexes: invalid ones and RE2-unsupported features are refused; the empty 
     assert.equal(r.errorCode, ErrorCode.INVALID_REGULAR_EXPRESSION, bad);
     assert.match(r.errorMessage ?? '', /SubscribedTopicRegex/);
   }
+  const huge = await h.hb('huge', { subscribedTopicRegex: `x{1}${'a'.repeat(40_000)}` });
+  assert.equal(huge.errorCode, ErrorCode.INVALID_REGULAR_EXPRESSION, 'too long to be stored');
   // Lookalikes in a class or escaped are fine.
   assert.equal((await h.hb('ok1', { subscribedTopicRegex: '[(?=]x|\\(\\?=y' })).errorCode, ErrorCode.NONE);
   const none = await h.hb('none', { subscribedTopicRegex: '' });

@@ -16,6 +16,7 @@ import { SubscriptionType } from './partition-assignor.js';
 export class InvalidSubscriptionRegexError extends Error {}
 
 const regexCache = new Map<string, RegExp>();
+const MAX_REGEX_BYTES = 32767;
 
 /** The first JavaScript-only construct of a pattern (outside classes and escapes), if any. */
 function re2Unsupported(source: string): string | undefined {
@@ -42,7 +43,9 @@ function re2Unsupported(source: string): string | undefined {
 export function compileSubscriptionRegex(source: string): RegExp {
   const cached = regexCache.get(source);
   if (cached !== undefined) return cached;
-  const invalid = (why: string) => new InvalidSubscriptionRegexError(`SubscribedTopicRegex \`${source}\` is not a valid regular expression: ${why}.`);
+  const invalid = (why: string) => new InvalidSubscriptionRegexError(`SubscribedTopicRegex \`${source.slice(0, 200)}\` is not a valid regular expression: ${why}.`);
+  // It is stored as a record key string (int16 length), like Kafka's: refuse what cannot be.
+  if (Buffer.byteLength(source) > MAX_REGEX_BYTES) throw invalid(`longer than ${MAX_REGEX_BYTES} bytes`);
   const unsupported = re2Unsupported(source);
   if (unsupported !== undefined) throw invalid(`${unsupported} are not supported`);
   let re: RegExp;
