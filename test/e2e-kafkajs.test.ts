@@ -267,7 +267,8 @@ test('admin: delete records moves the log start offset', async () => {
   assert.deepEqual(back.map((r) => r.offset), [12, 13, 14, 15, 16, 17, 18, 19]);
   const below = await platformaticFetchPartition(reader, topic, 0, 3);
   assert.equal(below.errorCode, 1, 'fetching below the log start offset is OFFSET_OUT_OF_RANGE');
-  assert.equal(below.logStartOffset, 12);
+  // As Kafka's ReplicaManager, an errored partition reports no offsets: the client asks ListOffsets.
+  assert.equal(below.logStartOffset, -1);
 });
 
 test('admin: delete a topic', async () => {

@@ -6,6 +6,11 @@
 // carries session id 0 ("no session"), so clients keep sending full fetch requests; a request
 // for an existing session gets FETCH_SESSION_ID_NOT_FOUND. read_committed reads up to the last
 // stable offset, which equals the high watermark until transactions exist.
+// An errored partition is answered as Kafka does: offsets -1 (unknown) and empty records, never
+// null records: librdkafka reads the message-set size before the error code and takes -1 as a
+// parse failure, so it would never see OFFSET_OUT_OF_RANGE and never apply auto.offset.reset.
+// Aborted transactions are [] for the partitions KafkaApis refuses itself (unknown topic or
+// partition) and null for the errors of the log read, as Kafka's two paths leave them.
 import { defineHandler, type RequestContext } from './handler.js';
 import { ErrorCode } from '../protocol/errors.js';
 import { waitForAppends } from '../cluster/delayed-fetch.js';
@@ -33,16 +38,18 @@ function resolve(req: FetchRequest, ctx: RequestContext): Resolved[] {
   });
 }
 
-function emptyPartition(index: number, errorCode: number, p?: Partition): FetchResponsePartitionData {
+const NO_RECORDS: readonly Buffer[] = [];
+
+function erroredPartition(index: number, errorCode: number, beforeRead = false): FetchResponsePartitionData {
   return {
     partitionIndex: index,
     errorCode,
-    highWatermark: p ? p.highWatermark : -1,
-    lastStableOffset: p ? p.lastStableOffset : -1,
-    logStartOffset: p ? p.logStartOffset : -1,
-    abortedTransactions: null,
+    highWatermark: -1,
+    lastStableOffset: -1,
+    logStartOffset: -1,
+    abortedTransactions: beforeRead ? [] : null,
     preferredReadReplica: -1,
-    records: null,
+    records: NO_RECORDS,
   };
 }
 
@@ -62,17 +69,17 @@ function readAll(req: FetchRequest, ctx: RequestContext, resolved: Resolved[]): 
         const partition = partitions[pi];
         if (!topic || !partition) {
           errors = true;
-          return emptyPartition(fp.partition, topic ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION : missing);
+          return erroredPartition(fp.partition, topic ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION : missing, true);
         }
         if (fp.currentLeaderEpoch > partition.leaderEpoch) {
           errors = true;
-          return emptyPartition(fp.partition, ErrorCode.UNKNOWN_LEADER_EPOCH, partition);
+          return erroredPartition(fp.partition, ErrorCode.UNKNOWN_LEADER_EPOCH);
         }
         const limit = Math.max(0, Math.min(fp.partitionMaxBytes, remaining));
         const r = partition.read(fp.fetchOffset, limit, bytes === 0);
         if (r.errorCode !== ErrorCode.NONE) {
           errors = true;
-          return emptyPartition(fp.partition, r.errorCode, partition);
+          return erroredPartition(fp.partition, r.errorCode);
         }
         bytes += r.size;
         remaining -= r.size;
