@@ -6,7 +6,8 @@
 // logger Brook has, "root", with its level. configurationKeys filters by name (null or empty: all;
 // unknown names are left out). Synonyms are sent only when asked (v1+), documentation likewise
 // (v3+); the type is sent from v3; v0's isDefault is "the source is the default". Sensitive values
-// are null. GROUP and CLIENT_METRICS resources are not implemented: INVALID_REQUEST per resource.
+// are null. The error message is "" unless an error says more (Kafka leaves the field at its
+// default there). GROUP and CLIENT_METRICS resources are not implemented: INVALID_REQUEST per resource.
 import { defineHandler } from './handler.js';
 import type { BrokerContext } from './broker-context.js';
 import { ErrorCode } from '../protocol/errors.js';
@@ -54,7 +55,7 @@ function describe(r: DescribeConfigsRequestDescribeConfigsResource, broker: Brok
       const nameError = topicNameError(r.resourceName);
       if (nameError) return { errorCode: ErrorCode.INVALID_TOPIC_EXCEPTION, errorMessage: nameError };
       const topic = broker.cluster.topic(r.resourceName);
-      if (!topic) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: null };
+      if (!topic) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: '' };
       return broker.configs.describeTopic(topic.configs).map((e) => toEntry(e, opts));
     }
     case ConfigResourceType.BROKER: {
@@ -107,7 +108,7 @@ export const describeConfigsHandler = defineHandler<DescribeConfigsRequest, Desc
       if (!Array.isArray(found)) return { ...base, errorCode: found.errorCode, errorMessage: found.errorMessage, configs: [] };
       const keys = r.configurationKeys;
       const configs = keys === null || keys.length === 0 ? found : found.filter((e) => keys.includes(e.name));
-      return { ...base, errorCode: ErrorCode.NONE, errorMessage: null, configs };
+      return { ...base, errorCode: ErrorCode.NONE, errorMessage: '', configs };
     });
     return { throttleTimeMs: 0, results };
   },

@@ -5,7 +5,8 @@
 // exist; key type 2 (share group) is INVALID_REQUEST, as Kafka answers with share groups
 // disabled, and so is any other key type. v0-3 look up one `key` and answer at the top level;
 // v4+ batch `coordinatorKeys` with one result each. The coordinator being loaded is not an error
-// here: requests sent to it get COORDINATOR_LOAD_IN_PROGRESS.
+// here: requests sent to it get COORDINATOR_LOAD_IN_PROGRESS. Every answer carries an error
+// message, as Kafka's (Errors.message()): "NONE" for a found coordinator.
 import { defineHandler, type RequestContext } from './handler.js';
 import { ErrorCode } from '../protocol/errors.js';
 import type {
@@ -36,7 +37,7 @@ async function lookup(keyType: number, ctx: RequestContext): Promise<Found> {
     case KEY_TYPE_GROUP: {
       await ctx.broker.offsetsTopic.topic();
       const { nodeId, advertised } = ctx.broker;
-      return { errorCode: ErrorCode.NONE, errorMessage: null, nodeId, host: advertised.host, port: advertised.port };
+      return { errorCode: ErrorCode.NONE, errorMessage: 'NONE', nodeId, host: advertised.host, port: advertised.port };
     }
     case KEY_TYPE_TRANSACTION:
       return noNode(ErrorCode.COORDINATOR_NOT_AVAILABLE, 'The coordinator is not available.');

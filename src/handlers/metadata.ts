@@ -56,10 +56,10 @@ export const metadataHandler = defineHandler<MetadataRequest, MetadataResponse>(
   minVersion: 0,
   maxVersion: 12,
   async handle(req, ctx) {
-    const { nodeId, advertised, cluster } = ctx.broker;
+    const { nodeId, advertised, cluster, config } = ctx.broker;
     return {
       throttleTimeMs: 0,
-      brokers: [{ nodeId, host: advertised.host, port: advertised.port, rack: null }],
+      brokers: [{ nodeId, host: advertised.host, port: advertised.port, rack: config.brokerRack }],
       clusterId: cluster.clusterId,
       controllerId: nodeId,
       topics: await lookup(req, ctx),
