@@ -2,10 +2,11 @@
 // this node is the only broker and, in a one-node cluster, the controller id a broker reports.
 // v1's endpointType must be BROKER (1): CONTROLLER (2) is MISMATCHED_ENDPOINT_TYPE and anything
 // else UNSUPPORTED_ENDPOINT_TYPE (INVALID_REQUEST for both in v0, which cannot carry them).
-// Authorized operations are not computed (no ACLs): -2147483648, "not provided", as Metadata does.
+// Authorized operations, when asked for, are every operation on the cluster (there is no
+// authorizer), as Kafka answers without one; otherwise -2147483648, "not requested".
 import { defineHandler } from './handler.js';
 import { ErrorCode } from '../protocol/errors.js';
-import { AUTHORIZED_OPERATIONS_OMITTED } from './authorized-operations.js';
+import { authorizedOperations, CLUSTER_AUTHORIZED_OPERATIONS } from './authorized-operations.js';
 import type { DescribeClusterRequest, DescribeClusterResponse } from '../protocol/messages/describe-cluster.js';
 
 const EndpointType = { UNKNOWN: 0, BROKER: 1, CONTROLLER: 2 } as const;
@@ -23,7 +24,7 @@ export const describeClusterHandler = defineHandler<DescribeClusterRequest, Desc
       clusterId: cluster.clusterId,
       controllerId: nodeId,
       brokers: [{ brokerId: nodeId, host: advertised.host, port: advertised.port, rack: config.brokerRack }],
-      clusterAuthorizedOperations: AUTHORIZED_OPERATIONS_OMITTED,
+      clusterAuthorizedOperations: authorizedOperations(req.includeClusterAuthorizedOperations, CLUSTER_AUTHORIZED_OPERATIONS),
     };
     const requested = ctx.apiVersion >= 1 ? req.endpointType : EndpointType.BROKER;
     if (requested !== EndpointType.BROKER) {

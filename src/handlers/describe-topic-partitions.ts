@@ -6,12 +6,14 @@
 // (INVALID_TOPIC_EXCEPTION when the name is illegal) and are omitted when listing every topic. A
 // cursor whose topic is not among those described, or with a negative partition, makes the whole
 // request INVALID_REQUEST. This node leads every partition with epoch 0; there is no ELR (both
-// lists empty). Authorized operations are not computed (no ACLs): -2147483648, as Kafka leaves it.
+// lists empty). Every described topic, found or not, reports its authorized operations (the
+// request has no flag for it): all a topic supports, as Kafka answers without an authorizer.
 import { defineHandler } from './handler.js';
 import { ErrorCode } from '../protocol/errors.js';
 import { topicNameError, ZERO_UUID } from '../cluster/topic-name.js';
 import { INTERNAL_TOPICS, type Topic } from '../cluster/cluster.js';
 import { describePartition, describeTopic, missingTopic } from './topic-description.js';
+import { TOPIC_AUTHORIZED_OPERATIONS } from './authorized-operations.js';
 import type {
   DescribeTopicPartitionsRequest,
   DescribeTopicPartitionsResponse,
@@ -83,6 +85,6 @@ export const describeTopicPartitionsHandler = defineHandler<DescribeTopicPartiti
       }
       remaining -= part.length;
     }
-    return { throttleTimeMs: 0, topics, nextCursor };
+    return { throttleTimeMs: 0, topics: topics.map((t) => ({ ...t, topicAuthorizedOperations: TOPIC_AUTHORIZED_OPERATIONS })), nextCursor };
   },
 });

@@ -3,12 +3,13 @@
 // UNKNOWN_TOPIC_ID when unknown). Illegal names are INVALID_TOPIC_EXCEPTION. Unknown topics are
 // auto-created when the request allows it (always before v4) and auto.create.topics.enable is on,
 // and are then returned fully formed rather than with LEADER_NOT_AVAILABLE, since creation is
-// local and immediate. Authorized operations are not computed (no ACLs): reported as Kafka's
-// "not requested" value, -2147483648.
+// local and immediate. Authorized operations (v8+), when asked for, are every operation of a
+// topic or the cluster (v8-10), as Kafka answers without an authorizer; topics asked for by an
+// unknown id, and fields not asked for, keep Kafka's "not requested" value, -2147483648.
 import { defineHandler, type RequestContext } from './handler.js';
 import { ErrorCode } from '../protocol/errors.js';
 import { topicNameError, ZERO_UUID } from '../cluster/topic-name.js';
-import { AUTHORIZED_OPERATIONS_OMITTED } from './authorized-operations.js';
+import { authorizedOperations, CLUSTER_AUTHORIZED_OPERATIONS, TOPIC_AUTHORIZED_OPERATIONS } from './authorized-operations.js';
 import { describePartition, describeTopic, missingTopic } from './topic-description.js';
 import type { Topic } from '../cluster/cluster.js';
 import type {
@@ -57,13 +58,16 @@ export const metadataHandler = defineHandler<MetadataRequest, MetadataResponse>(
   maxVersion: 12,
   async handle(req, ctx) {
     const { nodeId, advertised, cluster, config } = ctx.broker;
+    const v = ctx.apiVersion;
+    const topicOps = authorizedOperations(v >= 8 && req.includeTopicAuthorizedOperations, TOPIC_AUTHORIZED_OPERATIONS);
+    const topics = (await lookup(req, ctx)).map((t) => (t.name === null ? t : { ...t, topicAuthorizedOperations: topicOps }));
     return {
       throttleTimeMs: 0,
       brokers: [{ nodeId, host: advertised.host, port: advertised.port, rack: config.brokerRack }],
       clusterId: cluster.clusterId,
       controllerId: nodeId,
-      topics: await lookup(req, ctx),
-      clusterAuthorizedOperations: AUTHORIZED_OPERATIONS_OMITTED,
+      topics,
+      clusterAuthorizedOperations: authorizedOperations(v >= 8 && v <= 10 && req.includeClusterAuthorizedOperations, CLUSTER_AUTHORIZED_OPERATIONS),
     };
   },
 });

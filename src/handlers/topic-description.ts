@@ -1,6 +1,6 @@
 // How Metadata and DescribeTopicPartitions describe a topic on this one-node cluster: this node
-// is the only replica, the leader and the whole ISR of every partition; authorized operations are
-// never computed (no authorizer).
+// is the only replica, the leader and the whole ISR of every partition; authorized operations
+// start as "not requested" and each handler fills them when Kafka would.
 import { ErrorCode } from '../protocol/errors.js';
 import type { Topic } from '../cluster/cluster.js';
 import type { Partition } from '../cluster/partition.js';
