@@ -202,7 +202,7 @@ export class ConsumerGroupManager {
       errorMessage: null,
       memberId,
       memberEpoch: after.memberEpoch,
-      heartbeatIntervalMs: this.ctx.config.consumerGroupHeartbeatIntervalMs,
+      heartbeatIntervalMs: this.heartbeatIntervalMs(groupId),
       assignment: isFullRequest || changed ? assignmentToList(after.assigned) : null,
     };
   }
@@ -304,8 +304,18 @@ export class ConsumerGroupManager {
     });
   }
 
+  /** group.consumer.heartbeat.interval.ms, or the group's consumer.heartbeat.interval.ms. */
+  private heartbeatIntervalMs(groupId: string): number {
+    return this.ctx.config.consumerGroupOverrides?.(groupId).consumerHeartbeatIntervalMs ?? this.ctx.config.consumerGroupHeartbeatIntervalMs;
+  }
+
+  /** group.consumer.session.timeout.ms, or the group's consumer.session.timeout.ms. */
+  private sessionTimeoutMs(groupId: string): number {
+    return this.ctx.config.consumerGroupOverrides?.(groupId).consumerSessionTimeoutMs ?? this.ctx.config.consumerGroupSessionTimeoutMs;
+  }
+
   private scheduleSessionTimeout(groupId: string, memberId: string): void {
-    this.ctx.scheduler.schedule(timerKey.consumerSession(groupId, memberId), this.ctx.config.consumerGroupSessionTimeoutMs, () => {
+    this.ctx.scheduler.schedule(timerKey.consumerSession(groupId, memberId), this.sessionTimeoutMs(groupId), () => {
       if (this.consumerGroup(groupId)?.members.has(memberId) === true) {
         this.ctx.logger.info(`group ${groupId}: member ${memberId} fenced on session expiration`);
         this.fenceMember(groupId, memberId);

@@ -27,6 +27,12 @@ export interface GroupCoordinatorConfig {
   offsetsRetentionCheckIntervalMs: number;
   /** offset.metadata.max.bytes (Kafka compares the string's length in UTF-16 units, as we do). */
   offsetMetadataMaxSize: number;
+  /**
+   * A consumer group's own settings (Kafka's GroupConfig: consumer.session.timeout.ms,
+   * consumer.heartbeat.interval.ms, set through AlterConfigs on the GROUP resource), read at each
+   * heartbeat; without it every group uses the two broker-wide values above.
+   */
+  consumerGroupOverrides?: (groupId: string) => { consumerSessionTimeoutMs: number; consumerHeartbeatIntervalMs: number };
 }
 
 const INT32_MAX = 2147483647;
