@@ -1,6 +1,7 @@
 import pino, { type Logger } from 'pino';
 import { BrokerConfig } from './config/broker-config.js';
 import { ConfigStore } from './config/config-store.js';
+import { DynamicConfigFile } from './config/dynamic-config-file.js';
 import { LogManager } from './storage/log-manager.js';
 import { Cluster, type Topic } from './cluster/cluster.js';
 import type { TopicSettingsResolver } from './cluster/topic-settings.js';
@@ -32,7 +33,9 @@ export interface Broker {
  * Nothing else wires layers together, so each can be built and tested alone.
  */
 export async function createBroker(config: BrokerConfig, log: Logger = pino({ level: 'warn' })): Promise<Broker> {
-  const configs = new ConfigStore(config);
+  // Dynamic broker and group settings (AlterConfigs) saved in the data directory apply from here.
+  const configs = new ConfigStore(config, new DynamicConfigFile(config.dataDir));
+  for (const warning of configs.warnings) log.warn(warning);
   const settings: TopicSettingsResolver = {
     validate: (overrides) => configs.validateTopicConfigs(overrides),
     resolve: (overrides) => configs.logConfig(overrides),
@@ -43,7 +46,7 @@ export async function createBroker(config: BrokerConfig, log: Logger = pino({ le
   const cluster = await Cluster.open({ dataDir: config.dataDir, nodeId: config.nodeId, logs, settings });
 
   const offsetsTopic = new OffsetsTopicLog(cluster, { partitions: config.offsetsTopicNumPartitions, segmentBytes: config.offsetsTopicSegmentBytes });
-  const groups = createGroupCoordinator(config, cluster, offsetsTopic, log);
+  const groups = createGroupCoordinator(configs, cluster, offsetsTopic, log);
   // Replayed in the background: until it ends, group requests get COORDINATOR_LOAD_IN_PROGRESS.
   const loaded = groups.replay(offsetsTopic.readAll()).catch((err: unknown) => log.error({ err }, 'replaying __consumer_offsets failed'));
 
@@ -52,15 +55,17 @@ export async function createBroker(config: BrokerConfig, log: Logger = pino({ le
     nodeId: config.nodeId,
     advertised,
     cluster,
-    config,
+    get config() {
+      return configs.current;
+    },
     configs,
     groups,
     offsetsTopic,
     apiVersions: handlers.map((h) => ({ apiKey: h.apiKey, minVersion: h.minVersion, maxVersion: h.maxVersion })),
     log,
     async autoCreateTopic(name) {
-      if (!config.autoCreateTopicsEnable || cluster.topic(name)) return;
-      await cluster.createTopic(name, config.numPartitions, {});
+      if (!configs.current.autoCreateTopicsEnable || cluster.topic(name)) return;
+      await cluster.createTopic(name, configs.current.numPartitions, {});
     },
   };
 
@@ -70,10 +75,17 @@ export async function createBroker(config: BrokerConfig, log: Logger = pino({ le
     handlers,
     broker: context,
     maxRequestBytes: config.socketRequestMaxBytes,
-    maxConnections: config.maxConnections,
-    maxConnectionsPerIp: config.maxConnectionsPerIp,
+    maxConnections: configs.current.maxConnections,
+    maxConnectionsPerIp: configs.current.maxConnectionsPerIp,
+    maxConnectionsPerIpOverrides: configs.current.maxConnectionsPerIpOverrides,
     connectionsMaxIdleMs: config.connectionsMaxIdleMs,
     log,
+  });
+  // A dynamic change re-resolves every topic's settings (log.* defaults they inherit) and the
+  // connection limits; what only startup reads (listeners, directories, ...) is not dynamic.
+  configs.onChange(() => {
+    cluster.refreshSettings();
+    server.setConnectionLimits(configs.current);
   });
   const port = await server.listen();
   Object.assign(advertised, config.advertisedAddress(port));
@@ -111,7 +123,8 @@ export async function createBroker(config: BrokerConfig, log: Logger = pino({ le
   };
 }
 
-function createGroupCoordinator(config: BrokerConfig, cluster: Cluster, offsetsTopic: OffsetsTopicLog, log: Logger): GroupCoordinator {
+function createGroupCoordinator(configs: ConfigStore, cluster: Cluster, offsetsTopic: OffsetsTopicLog, log: Logger): GroupCoordinator {
+  const config = configs.current;
   const view = (t: Topic | undefined) => t && { id: t.id, name: t.name, partitions: t.partitions.length };
   const topics: TopicMetadataView = {
     topicByName: (name) => view(cluster.topic(name)),
@@ -136,6 +149,7 @@ function createGroupCoordinator(config: BrokerConfig, cluster: Cluster, offsetsT
       offsetsRetentionMs: config.offsetsRetentionMs,
       offsetsRetentionCheckIntervalMs: config.offsetsRetentionCheckIntervalMs,
       offsetMetadataMaxSize: config.offsetMetadataMaxBytes,
+      consumerGroupOverrides: (groupId) => configs.groupSettings(groupId),
     },
   });
 }

@@ -1,17 +1,22 @@
 // Resolved configuration for DescribeConfigs, CreateTopics and AlterConfigs: each value with its
 // source and synonyms in Kafka's order, topic override validation with Kafka's INVALID_CONFIG
-// messages, and the typed LogConfig of a topic. Brook has no dynamic broker configuration yet, so
-// broker values come from two layers: static settings (file, environment, --set, flags) and
-// defaults; the synonym walk is written over a list of layers so dynamic ones can slot in first.
+// messages, and the typed LogConfig of a topic. Broker values come from four layers, highest
+// first: this broker's dynamic settings (BROKER resource named by its node id), the cluster-wide
+// dynamic defaults (resource ""), static settings (file, environment, --set, flags) and defaults.
+// Dynamic broker and group settings are changed here (after Kafka's checks), saved in the data
+// directory (DynamicConfigFile) and applied: `current` is rebuilt and every listener is told.
 
 import { ErrorCode } from '../protocol/errors.js';
 import { configTypeId, formatValue, parseValue, ConfigException } from './config-def.js';
 import type { ConfigDef, ConfigValue } from './config-def.js';
 import { BROKER_CONFIG_DEFS } from './broker-config-defs.js';
-import type { BrokerConfig } from './broker-config.js';
 import { buildLogConfig } from './log-config.js';
 import type { LogConfig } from './log-config.js';
 import { brokerSynonyms, TOPIC_CONFIG_DEFS, TOPIC_CONFIG_SYNONYMS, TOPIC_CONFIGS, topicDefaultFromBroker } from './topic-config.js';
+import { BROKER_CONFIGS, BrokerConfig } from './broker-config.js';
+import { checkDynamicBrokerConfigs, checkReconfiguration, isKnownBrokerConfig, mergeBrokerProps } from './dynamic-broker-config.js';
+import { NO_DYNAMIC_CONFIGS, type ConfigMap, type DynamicConfigFile, type DynamicConfigs } from './dynamic-config-file.js';
+import { GROUP_CONFIG_DEFS, groupDefaults, groupSettings, validateGroupConfigs, type GroupSettings } from './group-config.js';
 
 /** DescribeConfigs' ConfigSource ids (Kafka calls 1 TOPIC_CONFIG). */
 export const ConfigSource = {
@@ -61,33 +66,168 @@ interface Layer {
 }
 
 export class ConfigStore {
-  /** The broker-level default of every topic setting (no topic override). */
-  readonly topicDefaults: ReadonlyMap<string, ConfigValue>;
-  /** LogConfig of a topic without overrides. */
-  readonly defaultLogConfig: LogConfig;
-  private readonly layers: readonly Layer[];
+  private effective: BrokerConfig;
+  private dynamic: DynamicConfigs;
+  private layers: readonly Layer[] = [];
+  private defaults: ReadonlyMap<string, ConfigValue> = new Map();
+  private defaultLog!: LogConfig;
+  private readonly listeners: (() => void)[] = [];
+  /** Problems found with the saved dynamic configuration at startup. */
+  readonly warnings: string[] = [];
 
-  constructor(readonly broker: BrokerConfig) {
-    const statics = new Map([...broker.staticConfigs].map(([k, v]) => [k, v.trim()] as const));
+  /**
+   * @param broker the static configuration.
+   * @param file where dynamic settings are kept; without it they live in memory only. Saved
+   *   settings that no longer validate (a Brook upgrade, a hand edit) are not applied: `warnings`
+   *   says which.
+   */
+  constructor(readonly broker: BrokerConfig, private readonly file?: DynamicConfigFile) {
+    this.dynamic = file?.load() ?? NO_DYNAMIC_CONFIGS;
+    this.effective = broker;
+    try {
+      this.effective = this.build(this.dynamic);
+    } catch (error) {
+      if (!(error instanceof ConfigException)) throw error;
+      this.warnings.push(`dynamic broker configuration in ${file?.path ?? 'memory'} ignored: ${error.message}`);
+      this.dynamic = { brokers: {}, groups: this.dynamic.groups };
+    }
+    this.refresh();
+  }
+
+  /** The configuration the broker runs with: static settings with the dynamic ones applied. */
+  get current(): BrokerConfig {
+    return this.effective;
+  }
+
+  /** The broker-level default of every topic setting (no topic override). */
+  get topicDefaults(): ReadonlyMap<string, ConfigValue> {
+    return this.defaults;
+  }
+
+  /** LogConfig of a topic without overrides. */
+  get defaultLogConfig(): LogConfig {
+    return this.defaultLog;
+  }
+
+  /** Calls `listener` after every change of the dynamic broker configuration. */
+  onChange(listener: () => void): void {
+    this.listeners.push(listener);
+  }
+
+  /** Every broker setting, sorted by name (DescribeConfigs for this broker's id), custom ones last. */
+  describeBroker(): ConfigEntry[] {
+    const known = BROKER_CONFIG_DEFS.map((def) => {
+      const synonyms = this.synonymsOf(def.name, brokerSynonyms(def.name), def.sensitive);
+      return entry(def, def.sensitive ? null : formatValue(def, this.effective.get(def.name)), synonyms, def.updateMode === 'read-only');
+    });
+    const custom = new Set([...Object.keys(this.brokerDynamic('')), ...Object.keys(this.brokerDynamic(this.nodeName))].filter((n) => !isKnownBrokerConfig(n)));
+    return [...known, ...[...custom].sort().map((name) => customEntry(name, this.synonymsOf(name, [name], true)))];
+  }
+
+  /** The cluster-wide dynamic defaults (DescribeConfigs for the BROKER resource ""). */
+  describeBrokerDefaults(): ConfigEntry[] {
+    return Object.keys(this.brokerDynamic('')).sort().map((name) => {
+      const def = BROKER_CONFIGS.get(name);
+      const synonyms = this.synonymsOf(name, brokerSynonyms(name), def?.sensitive ?? true).filter((s) => s.source === ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG);
+      if (!def) return customEntry(name, synonyms);
+      return entry(def, def.sensitive ? null : (this.brokerDynamic('')[name] ?? null), synonyms, def.updateMode === 'read-only');
+    });
+  }
+
+  /** The dynamic settings saved for a BROKER resource ("" or a node id). */
+  brokerDynamic(resourceName: string): ConfigMap {
+    return this.dynamic.brokers[resourceName] ?? {};
+  }
+
+  /**
+   * Replaces the dynamic settings of a BROKER resource ("" or this node's id) with `next`, after
+   * Kafka's checks (INVALID_REQUEST with Kafka's message); unless validateOnly, saves and applies them.
+   */
+  alterBroker(resourceName: string, next: ConfigMap, validateOnly: boolean): ConfigError | null {
+    const refused = checkDynamicBrokerConfigs(next, resourceName !== '');
+    if (refused !== null) return { errorCode: ErrorCode.INVALID_REQUEST, message: refused };
+    const dynamic: DynamicConfigs = { ...this.dynamic, brokers: { ...this.dynamic.brokers, [resourceName]: { ...next } } };
+    let built: BrokerConfig;
+    try {
+      built = this.build(dynamic);
+    } catch (error) {
+      if (error instanceof ConfigException) return { errorCode: ErrorCode.INVALID_REQUEST, message: error.message };
+      throw error;
+    }
+    const reconfigure = checkReconfiguration(this.effective, built);
+    if (reconfigure !== null) return { errorCode: ErrorCode.INVALID_REQUEST, message: reconfigure };
+    if (validateOnly) return null;
+    this.save(dynamic);
+    this.effective = built;
+    this.refresh();
+    for (const listener of this.listeners) listener();
+    return null;
+  }
+
+  /** The overrides saved for a group. */
+  groupConfigs(groupId: string): ConfigMap {
+    return this.dynamic.groups[groupId] ?? {};
+  }
+
+  /** A group's effective settings (its overrides over the broker's group settings). */
+  groupSettings(groupId: string): GroupSettings {
+    return groupSettings(this.groupConfigs(groupId), this.effective);
+  }
+
+  /** Every group setting of a group, sorted by name (DescribeConfigs for a GROUP resource). */
+  describeGroup(groupId: string): ConfigEntry[] {
+    const overrides = this.groupConfigs(groupId);
+    const defaults = groupDefaults(this.effective);
+    return GROUP_CONFIG_DEFS.map((def) => {
+      const given = overrides[def.name];
+      const value = given !== undefined ? formatValue(def, parseValue(def, given)) : String(defaults.get(def.name));
+      const source = given !== undefined ? ConfigSource.GROUP_CONFIG : ConfigSource.DEFAULT_CONFIG;
+      return entry(def, value, [{ name: def.name, value, source }], false);
+    });
+  }
+
+  /** Replaces a group's overrides with `next` after Kafka's checks (INVALID_CONFIG); saves them unless validateOnly. */
+  alterGroup(groupId: string, next: Readonly<Record<string, string | null>>, validateOnly: boolean): ConfigError | null {
+    const invalid = validateGroupConfigs(next, this.effective);
+    if (invalid) return invalid;
+    if (validateOnly) return null;
+    this.save({ ...this.dynamic, groups: { ...this.dynamic.groups, [groupId]: { ...(next as ConfigMap) } } });
+    return null;
+  }
+
+  private get nodeName(): string {
+    return String(this.broker.nodeId);
+  }
+
+  private save(dynamic: DynamicConfigs): void {
+    this.file?.save(dynamic);
+    this.dynamic = dynamic;
+  }
+
+  /** The effective configuration for these dynamic settings (BrokerConfig validates the whole). */
+  private build(dynamic: DynamicConfigs): BrokerConfig {
+    const clusterDefault = dynamic.brokers[''] ?? {};
+    const own = dynamic.brokers[this.nodeName] ?? {};
+    if (Object.keys(clusterDefault).length === 0 && Object.keys(own).length === 0) return this.broker;
+    return new BrokerConfig(mergeBrokerProps(this.broker.staticConfigs, clusterDefault, own), this.broker.warnings);
+  }
+
+  private refresh(): void {
+    const statics = new Map([...this.broker.staticConfigs].map(([k, v]) => [k, v.trim()] as const));
     const defaults = new Map<string, string>();
     for (const def of BROKER_CONFIG_DEFS) {
       const text = formatValue(def, def.default);
       if (text !== null) defaults.set(def.name, text);
     }
     this.layers = [
+      { values: new Map(Object.entries(this.brokerDynamic(this.nodeName))), source: ConfigSource.DYNAMIC_BROKER_CONFIG },
+      { values: new Map(Object.entries(this.brokerDynamic(''))), source: ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG },
       { values: statics, source: ConfigSource.STATIC_BROKER_CONFIG },
       { values: defaults, source: ConfigSource.DEFAULT_CONFIG },
     ];
-    this.topicDefaults = new Map(TOPIC_CONFIG_DEFS.map((def) => [def.name, topicDefaultFromBroker(def.name, (n) => broker.get(n))]));
-    this.defaultLogConfig = buildLogConfig((name) => this.topicDefaults.get(name) ?? null);
-  }
-
-  /** Every broker setting, sorted by name (DescribeConfigs for this broker's id). */
-  describeBroker(): ConfigEntry[] {
-    return BROKER_CONFIG_DEFS.map((def) => {
-      const synonyms = this.synonymsOf(def.name, brokerSynonyms(def.name), def.sensitive);
-      return entry(def, def.sensitive ? null : formatValue(def, this.broker.get(def.name)), synonyms, def.updateMode === 'read-only');
-    });
+    const effective = this.effective;
+    this.defaults = new Map(TOPIC_CONFIG_DEFS.map((def) => [def.name, topicDefaultFromBroker(def.name, (n) => effective.get(n))]));
+    this.defaultLog = buildLogConfig((name) => this.defaults.get(name) ?? null);
   }
 
   /** Every topic setting, sorted by name, for a topic with these overrides. */
@@ -105,7 +245,7 @@ export class ConfigStore {
   /** The typed log settings of a topic with these overrides (assumed valid). */
   logConfig(overrides: TopicOverrides): LogConfig {
     const given = toMap(overrides);
-    if (given.size === 0) return this.defaultLogConfig;
+    if (given.size === 0) return this.defaultLog;
     return buildLogConfig((name) => {
       const def = TOPIC_CONFIGS.get(name);
       return def === undefined ? null : this.topicValue(def, given);
@@ -131,7 +271,7 @@ export class ConfigStore {
       if (error instanceof ConfigException) return invalid(error.message);
       throw error;
     }
-    const effective = (name: string): ConfigValue => (parsed.has(name) ? (parsed.get(name) as ConfigValue) : (this.topicDefaults.get(name) ?? null));
+    const effective = (name: string): ConfigValue => (parsed.has(name) ? (parsed.get(name) as ConfigValue) : (this.defaults.get(name) ?? null));
     const minLag = effective('min.compaction.lag.ms') as number;
     const maxLag = effective('max.compaction.lag.ms') as number;
     if (minLag > maxLag) {
@@ -145,7 +285,7 @@ export class ConfigStore {
 
   private topicValue(def: ConfigDef, overrides: ReadonlyMap<string, string>): ConfigValue {
     const raw = overrides.get(def.name);
-    return raw === undefined ? (this.topicDefaults.get(def.name) ?? null) : parseValue(def, raw);
+    return raw === undefined ? (this.defaults.get(def.name) ?? null) : parseValue(def, raw);
   }
 
   /**
@@ -176,6 +316,20 @@ function entry(def: ConfigDef, value: string | null, synonyms: ConfigSynonym[], 
     synonyms,
     type: configTypeId(def),
     documentation: def.doc,
+  };
+}
+
+/** A setting Brook does not define: Kafka shows it as sensitive (its type is unknown) and read-only. */
+function customEntry(name: string, synonyms: ConfigSynonym[]): ConfigEntry {
+  return {
+    name,
+    value: null,
+    readOnly: true,
+    source: synonyms[0]?.source ?? ConfigSource.DEFAULT_CONFIG,
+    sensitive: true,
+    synonyms,
+    type: 0,
+    documentation: '',
   };
 }
 

@@ -2,13 +2,14 @@
 // Kafka 4 answers it (ConfigAdminManager.preprocess, then the controller). A resource named twice
 // is INVALID_REQUEST for every copy; a config named twice, or with a null value, is INVALID_REQUEST.
 // TOPIC: the resulting overrides are validated (INVALID_CONFIG), then the topic must exist
-// (UNKNOWN_TOPIC_OR_PARTITION), then they replace the old ones unless validateOnly. BROKER ('' or
-// this node's id): Brook has no dynamic broker configuration, so any change is INVALID_REQUEST
-// (Kafka's "Cannot update these configs dynamically" for read-only settings). Other resource
-// types, BROKER_LOGGER included, are INVALID_REQUEST "Unknown resource type". Not implemented:
-// AlterConfigPolicy.
+// (UNKNOWN_TOPIC_OR_PARTITION), then they replace the old ones unless validateOnly. BROKER ('' for
+// the cluster-wide default, or this node's id): the given settings replace that resource's dynamic
+// settings after Kafka's checks (INVALID_REQUEST: "Cannot update these configs dynamically" for
+// read-only settings, ...), are saved and applied. GROUP: the given settings replace the group's
+// (INVALID_CONFIG when invalid). Other resource types, BROKER_LOGGER included, are INVALID_REQUEST
+// "Unknown resource type". Not implemented: AlterConfigPolicy.
 import { defineHandler } from './handler.js';
-import { alterBroker, alterEach, alterTopic, checkChanges, ConfigResourceType, invalidRequest, type ApiError } from './config-resource.js';
+import { alterBroker, alterEach, alterGroup, alterTopic, checkChanges, ConfigResourceType, invalidRequest, type ApiError } from './config-resource.js';
 import type { BrokerContext } from './broker-context.js';
 import type {
   AlterConfigsRequest,
@@ -19,14 +20,15 @@ import type {
 function alter(r: AlterConfigsRequestAlterConfigsResource, broker: BrokerContext, validateOnly: boolean): ApiError {
   const shapeError = checkChanges(r.configs);
   if (shapeError) return shapeError;
+  // checkChanges refused null values, so every value is a string.
+  const overrides = Object.fromEntries(r.configs.map((c) => [c.name, c.value as string]));
   switch (r.resourceType) {
-    case ConfigResourceType.TOPIC: {
-      // checkChanges refused null values, so every value is a string.
-      const overrides = Object.fromEntries(r.configs.map((c) => [c.name, c.value as string]));
+    case ConfigResourceType.TOPIC:
       return alterTopic(broker, r.resourceName, () => ({ overrides }), validateOnly);
-    }
     case ConfigResourceType.BROKER:
-      return alterBroker(r.resourceName, r.configs.map((c) => c.name), broker.nodeId);
+      return alterBroker(broker, r.resourceName, () => ({ overrides }), validateOnly);
+    case ConfigResourceType.GROUP:
+      return alterGroup(broker, r.resourceName, () => ({ overrides }), validateOnly);
     default:
       return invalidRequest(`Unknown resource type ${r.resourceType}`);
   }

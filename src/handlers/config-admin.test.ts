@@ -103,7 +103,7 @@ test('AlterConfigs replaces every override of a topic; validateOnly changes noth
     { resourceType: TOPIC, resourceName: 'ghost', configs: [{ name: 'retention.ms', value: '1' }] },
     { resourceType: TOPIC, resourceName: 'ghost2', configs: [{ name: 'retention.ms', value: 'x' }] },
     { resourceType: BROKER, resourceName: '0', configs: [{ name: 'log.dirs', value: '/tmp' }] },
-    { resourceType: BROKER, resourceName: '', configs: [{ name: 'log.retention.ms', value: '1' }] },
+    { resourceType: BROKER, resourceName: '', configs: [{ name: 'log.retention.ms', value: 'x' }] },
     { resourceType: TOPIC, resourceName: 'dup', configs: [] },
     { resourceType: TOPIC, resourceName: 'dup', configs: [] },
   ]);
@@ -117,7 +117,8 @@ test('AlterConfigs replaces every override of a topic; validateOnly changes noth
     ErrorCode.INVALID_REQUEST,
   ]);
   assert.equal(errors.responses[1].errorMessage, "The topic 'ghost' does not exist.");
-  assert.equal(errors.responses[3].errorMessage, 'Cannot update these configs dynamically: [log.dirs]');
+  assert.equal(errors.responses[3].errorMessage, 'Cannot update these configs dynamically: Set(log.dirs)');
+  assert.equal(errors.responses[4].errorMessage, 'Invalid value x for configuration log.retention.ms: Not a number of type LONG');
   assert.equal(errors.responses[5].errorMessage, 'Each resource must appear at most once.');
   assert.deepEqual(broker.cluster.topic('alt')?.configs, { 'cleanup.policy': 'compact' });
 });
@@ -156,10 +157,10 @@ test('IncrementalAlterConfigs: SET, DELETE, APPEND and SUBTRACT on a list, all o
   assert.equal(broker.cluster.topic('inc')?.configs['segment.bytes'], '2097152');
 });
 
-test('IncrementalAlterConfigs sets the root logger level, and refuses broker settings', async () => {
+test('IncrementalAlterConfigs sets the root logger level, and refuses read-only broker settings', async () => {
   const res = await incremental([
     { resourceType: BROKER_LOGGER, resourceName: '0', configs: [{ name: 'root', configOperation: 0, value: 'DEBUG' }] },
-    { resourceType: BROKER, resourceName: '0', configs: [{ name: 'log.retention.ms', configOperation: 0, value: '1' }] },
+    { resourceType: BROKER, resourceName: '0', configs: [{ name: 'num.partitions', configOperation: 0, value: '3' }] },
     { resourceType: BROKER_LOGGER, resourceName: '1', configs: [{ name: 'root', configOperation: 0, value: 'DEBUG' }] },
   ]);
   assert.deepEqual(res.responses.map((r) => r.errorCode), [ErrorCode.NONE, ErrorCode.INVALID_REQUEST, ErrorCode.INVALID_REQUEST]);

@@ -2,12 +2,12 @@
 // types, the checks Kafka's ConfigAdminManager runs before touching any resource (duplicate
 // resources, duplicate keys, null values, the node id in a BROKER name), the topic alteration
 // path of its controller (validate the resulting overrides, then check the topic exists, then
-// apply), and the one logger Brook exposes as a BROKER_LOGGER resource. Dynamic broker
-// configuration does not exist in Brook: every BROKER change is refused with INVALID_REQUEST.
+// apply), the same for dynamic BROKER settings and GROUP settings (ConfigStore checks and keeps
+// them), and the one logger Brook exposes as a BROKER_LOGGER resource.
 import type { BrokerContext } from './broker-context.js';
 import { ErrorCode } from '../protocol/errors.js';
 import { topicNameError } from '../cluster/topic-name.js';
-import { BROKER_CONFIGS } from '../config/broker-config.js';
+import type { ConfigMap } from '../config/dynamic-config-file.js';
 
 /** Kafka's ConfigResource.Type ids. */
 export const ConfigResourceType = {
@@ -82,22 +82,38 @@ export function checkNodeName(name: string, nodeId: number): ApiError | null {
   return null;
 }
 
+/** What a change computes from a resource's current settings: its new settings, or the error. */
+export type Computed = { overrides: Record<string, string> } | { error: ApiError };
+
 /**
- * A change to a BROKER resource ('' = cluster default, else this node's id). Kafka refuses
- * settings that are not dynamic with this message; Brook has no dynamic broker configuration
- * at all, so the others are refused too, saying where to set them.
+ * A change to a BROKER resource ('' = cluster default, else this node's id): `compute` turns the
+ * saved dynamic settings into the new ones, which ConfigStore checks as Kafka's
+ * ConfigAdminManager does (INVALID_REQUEST) and, unless validateOnly, saves and applies.
  */
-export function alterBroker(name: string, configNames: readonly string[], nodeId: number): ApiError {
+export function alterBroker(broker: BrokerContext, name: string, compute: (current: ConfigMap) => Computed, validateOnly: boolean): ApiError {
   if (name !== '') {
-    const err = checkNodeName(name, nodeId);
+    const err = checkNodeName(name, broker.nodeId);
     if (err) return err;
   }
-  if (configNames.length === 0) return NO_ERROR;
-  const readOnly = configNames.filter((n) => BROKER_CONFIGS.get(n)?.updateMode === 'read-only');
-  if (readOnly.length > 0) return invalidRequest(`Cannot update these configs dynamically: [${readOnly.join(', ')}]`);
-  return invalidRequest(
-    `Dynamic broker configuration is not supported by this broker: set these configs in its static configuration and restart: [${configNames.join(', ')}]`,
-  );
+  // "+1" and "01" name node 1 too: settings are kept under the canonical id.
+  const key = name === '' ? '' : String(broker.nodeId);
+  const next = compute(broker.configs.brokerDynamic(key));
+  if ('error' in next) return next.error;
+  const err = broker.configs.alterBroker(key, next.overrides, validateOnly);
+  return err ? { errorCode: err.errorCode, errorMessage: err.message } : NO_ERROR;
+}
+
+/**
+ * A change to a GROUP resource, as Kafka's controller makes it: the name must not be empty, the
+ * resulting overrides are checked (INVALID_CONFIG, see group-config.ts) and replace the old ones.
+ * The group need not exist: its settings wait for it.
+ */
+export function alterGroup(broker: BrokerContext, name: string, compute: (current: ConfigMap) => Computed, validateOnly: boolean): ApiError {
+  if (name === '') return invalidRequest('Default group resources are not allowed.');
+  const next = compute(broker.configs.groupConfigs(name));
+  if ('error' in next) return next.error;
+  const err = broker.configs.alterGroup(name, next.overrides, validateOnly);
+  return err ? { errorCode: err.errorCode, errorMessage: err.message } : NO_ERROR;
 }
 
 /**
@@ -108,7 +124,7 @@ export function alterBroker(name: string, configNames: readonly string[], nodeId
 export function alterTopic(
   broker: BrokerContext,
   name: string,
-  compute: (current: Readonly<Record<string, string>>) => { overrides: Record<string, string> } | { error: ApiError },
+  compute: (current: Readonly<Record<string, string>>) => Computed,
   validateOnly: boolean,
 ): ApiError {
   if (name === '') return invalidRequest('Default topic resources are not allowed.');

@@ -1,13 +1,15 @@
 // DescribeConfigs v0-4, as Kafka 4's ConfigHelper answers it. TOPIC: every topic setting with its
 // value, source and synonyms (UNKNOWN_TOPIC_OR_PARTITION for a topic that does not exist,
-// INVALID_TOPIC_EXCEPTION for an illegal name). BROKER: this node's id gives every broker setting;
-// the empty name (the cluster-wide dynamic defaults) gives an empty list, since Brook has no
-// dynamic configuration; any other id is INVALID_REQUEST. BROKER_LOGGER (this node's id): the one
+// INVALID_TOPIC_EXCEPTION for an illegal name). BROKER: this node's id gives every broker setting
+// (its value with the dynamic ones applied, sources DYNAMIC_BROKER_CONFIG, DYNAMIC_DEFAULT_BROKER_CONFIG,
+// STATIC_BROKER_CONFIG, DEFAULT_CONFIG); the empty name gives the cluster-wide dynamic defaults
+// only; any other id is INVALID_REQUEST. GROUP: every group setting, the group's own (GROUP_CONFIG)
+// or the broker's default; the group need not exist. BROKER_LOGGER (this node's id): the one
 // logger Brook has, "root", with its level. configurationKeys filters by name (null or empty: all;
 // unknown names are left out). Synonyms are sent only when asked (v1+), documentation likewise
 // (v3+); the type is sent from v3; v0's isDefault is "the source is the default". Sensitive values
 // are null. The error message is "" unless an error says more (Kafka leaves the field at its
-// default there). GROUP and CLIENT_METRICS resources are not implemented: INVALID_REQUEST per resource.
+// default there). CLIENT_METRICS resources are not implemented: INVALID_REQUEST per resource.
 import { defineHandler } from './handler.js';
 import type { BrokerContext } from './broker-context.js';
 import { ErrorCode } from '../protocol/errors.js';
@@ -59,7 +61,7 @@ function describe(r: DescribeConfigsRequestDescribeConfigsResource, broker: Brok
       return broker.configs.describeTopic(topic.configs).map((e) => toEntry(e, opts));
     }
     case ConfigResourceType.BROKER: {
-      if (r.resourceName === '') return [];
+      if (r.resourceName === '') return broker.configs.describeBrokerDefaults().map((e) => toEntry(e, opts));
       if (!isInteger(r.resourceName)) return invalidRequest(`Broker id must be an integer, but it is: ${r.resourceName}`);
       if (Number(r.resourceName) !== broker.nodeId) {
         return invalidRequest(`Unexpected broker id, expected ${broker.nodeId} or empty string, but received ${r.resourceName}`);
@@ -85,6 +87,8 @@ function describe(r: DescribeConfigsRequestDescribeConfigsResource, broker: Brok
       }];
     }
     case ConfigResourceType.GROUP:
+      if (r.resourceName === '') return invalidRequest('Group name must not be empty');
+      return broker.configs.describeGroup(r.resourceName).map((e) => toEntry(e, opts));
     case ConfigResourceType.CLIENT_METRICS:
       return invalidRequest(`Resource type ${resourceTypeName(r.resourceType)} is not supported by this broker`);
     default:

@@ -5,17 +5,24 @@
 // starts from its default). A resource named twice is INVALID_REQUEST for every copy; a config
 // named twice, or a null value outside DELETE, is INVALID_REQUEST. TOPIC: the resulting overrides
 // are validated (INVALID_CONFIG), then the topic must exist (UNKNOWN_TOPIC_OR_PARTITION), then
-// they apply unless validateOnly; all of a resource's changes apply or none. BROKER: Brook has no
-// dynamic broker configuration, so any change is INVALID_REQUEST. BROKER_LOGGER (this node's id):
-// SET of the "root" logger's level changes the broker's log level. Not implemented:
-// AlterConfigPolicy; GROUP and CLIENT_METRICS resources (INVALID_REQUEST).
+// they apply unless validateOnly; all of a resource's changes apply or none. BROKER ('' for the
+// cluster-wide default, or this node's id): the operations apply to that resource's saved dynamic
+// settings, which are checked as Kafka's ConfigAdminManager does (INVALID_REQUEST; APPEND/SUBTRACT
+// on a setting that is not a list is INVALID_CONFIG), saved and applied. GROUP: the operations
+// apply to the group's settings (INVALID_CONFIG when the result is invalid). BROKER_LOGGER (this
+// node's id): SET of the "root" logger's level changes the broker's log level. Not implemented:
+// AlterConfigPolicy; CLIENT_METRICS resources (INVALID_REQUEST).
 import { defineHandler } from './handler.js';
 import { ErrorCode } from '../protocol/errors.js';
 import { formatValue } from '../config/config-def.js';
 import { TOPIC_CONFIGS } from '../config/topic-config.js';
+import { BROKER_CONFIGS } from '../config/broker-config.js';
+import { GROUP_CONFIGS } from '../config/group-config.js';
+import type { ConfigDef } from '../config/config-def.js';
 import {
   alterBroker,
   alterEach,
+  alterGroup,
   alterLoggers,
   AlterOp,
   alterTopic,
@@ -25,6 +32,7 @@ import {
   invalidRequest,
   resourceTypeName,
   type ApiError,
+  type Computed,
 } from './config-resource.js';
 import type { BrokerContext } from './broker-context.js';
 import type {
@@ -36,15 +44,37 @@ import type {
 
 type Change = IncrementalAlterConfigsRequestAlterableConfig;
 
+/** How a resource type's settings are typed, and how it refuses APPEND/SUBTRACT on a non-list. */
+interface Schema {
+  readonly defs: ReadonlyMap<string, ConfigDef>;
+  notList(op: 'APPEND' | 'SUBTRACT', name: string): ApiError;
+}
+
+/** The controller's wording (ConfigurationControlManager), for TOPIC and GROUP. */
+const controllerSchema = (defs: ReadonlyMap<string, ConfigDef>): Schema => ({
+  defs,
+  notList: (op, name) => ({ errorCode: ErrorCode.INVALID_CONFIG, errorMessage: `Can't ${op} to key ${name} because its type is not LIST.` }),
+});
+
+const TOPIC_SCHEMA = controllerSchema(TOPIC_CONFIGS);
+const GROUP_SCHEMA = controllerSchema(GROUP_CONFIGS);
+/** The broker's wording (ConfigAdminManager.prepareIncrementalConfigs), for BROKER. */
+const BROKER_SCHEMA: Schema = {
+  defs: BROKER_CONFIGS,
+  notList: (op, name) =>
+    BROKER_CONFIGS.has(name)
+      ? { errorCode: ErrorCode.INVALID_CONFIG, errorMessage: `Config value ${op === 'APPEND' ? 'append' : 'subtract'} is not allowed for config key: ${name}` }
+      : { errorCode: ErrorCode.INVALID_CONFIG, errorMessage: `Unknown config name: ${name}` },
+};
+
 /** The elements of a LIST setting's value; an unset setting starts from its own default. */
-function parts(name: string, value: string | undefined): string[] {
-  const def = TOPIC_CONFIGS.get(name);
-  const text = value ?? (def ? formatValue(def, def.default) : null) ?? '';
+function parts(def: ConfigDef, value: string | undefined): string[] {
+  const text = value ?? formatValue(def, def.default) ?? '';
   return text.split(',').filter((p) => p !== '');
 }
 
-/** Applies the operations to a topic's current overrides. */
-function apply(current: Readonly<Record<string, string>>, changes: readonly Change[]): { overrides: Record<string, string> } | { error: ApiError } {
+/** Applies the operations to a resource's current settings. */
+function apply(current: Readonly<Record<string, string>>, changes: readonly Change[], schema: Schema): Computed {
   const next: Record<string, string> = { ...current };
   for (const c of changes) {
     switch (c.configOperation) {
@@ -57,10 +87,9 @@ function apply(current: Readonly<Record<string, string>>, changes: readonly Chan
       case AlterOp.APPEND:
       case AlterOp.SUBTRACT: {
         const op = c.configOperation === AlterOp.APPEND ? 'APPEND' : 'SUBTRACT';
-        if (TOPIC_CONFIGS.get(c.name)?.type !== 'list') {
-          return { error: { errorCode: ErrorCode.INVALID_CONFIG, errorMessage: `Can't ${op} to key ${c.name} because its type is not LIST.` } };
-        }
-        const list = parts(c.name, next[c.name]);
+        const def = schema.defs.get(c.name);
+        if (def?.type !== 'list') return { error: schema.notList(op, c.name) };
+        const list = parts(def, next[c.name]);
         for (const v of (c.value as string).split(',')) {
           if (c.configOperation === AlterOp.APPEND) {
             if (!list.includes(v)) list.push(v);
@@ -84,17 +113,18 @@ function alter(r: IncrementalAlterConfigsRequestAlterConfigsResource, broker: Br
   if (shapeError) return shapeError;
   switch (r.resourceType) {
     case ConfigResourceType.TOPIC:
-      return alterTopic(broker, r.resourceName, (current) => apply(current, r.configs), validateOnly);
+      return alterTopic(broker, r.resourceName, (current) => apply(current, r.configs, TOPIC_SCHEMA), validateOnly);
     case ConfigResourceType.BROKER: {
       const nameError = r.resourceName === '' ? null : checkNodeName(r.resourceName, broker.nodeId);
       if (nameError) return nameError;
       const unknownOp = r.configs.find((c) => c.configOperation < AlterOp.SET || c.configOperation > AlterOp.SUBTRACT);
       if (unknownOp) return invalidRequest(`Unknown operations type ${unknownOp.configOperation}`);
-      return alterBroker(r.resourceName, r.configs.map((c) => c.name), broker.nodeId);
+      return alterBroker(broker, r.resourceName, (current) => apply(current, r.configs, BROKER_SCHEMA), validateOnly);
     }
+    case ConfigResourceType.GROUP:
+      return alterGroup(broker, r.resourceName, (current) => apply(current, r.configs, GROUP_SCHEMA), validateOnly);
     case ConfigResourceType.BROKER_LOGGER:
       return alterLoggers(broker, r.resourceName, r.configs, validateOnly);
-    case ConfigResourceType.GROUP:
     case ConfigResourceType.CLIENT_METRICS:
       return invalidRequest(`Resource type ${resourceTypeName(r.resourceType)} is not supported by this broker`);
     default:

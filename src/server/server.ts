@@ -15,34 +15,64 @@ export interface ServerOptions {
   readonly maxConnections: number;
   /** max.connections.per.ip */
   readonly maxConnectionsPerIp: number;
+  /** max.connections.per.ip.overrides: client address -> its own limit. */
+  readonly maxConnectionsPerIpOverrides?: ReadonlyMap<string, number>;
   /** connections.max.idle.ms: a connection silent this long is closed, as Kafka does. */
   readonly connectionsMaxIdleMs: number;
   readonly log: Logger;
 }
 
-/** The TCP listener: accepts connections up to max.connections and hands each to a Connection. */
+/** The connection limits, which dynamic broker configuration may change while the server runs. */
+export interface ConnectionLimits {
+  readonly maxConnections: number;
+  readonly maxConnectionsPerIp: number;
+  readonly maxConnectionsPerIpOverrides: ReadonlyMap<string, number>;
+}
+
+/**
+ * The TCP listener: accepts connections up to max.connections (and per client address up to
+ * max.connections.per.ip or its override) and hands each to a Connection. New limits apply to
+ * connections accepted from then on; open ones are left alone, as Kafka does.
+ */
 export class Server {
   private readonly net: NetServer;
   private readonly connections = new Set<Connection>();
   private readonly perIp = new Map<string, number>();
   private nextId = 1;
   private readonly handlers: Map<number, Handler>;
+  private limits: ConnectionLimits;
 
   constructor(private readonly opts: ServerOptions) {
     this.handlers = new Map(opts.handlers.map((h) => [h.apiKey, h]));
+    this.limits = {
+      maxConnections: opts.maxConnections,
+      maxConnectionsPerIp: opts.maxConnectionsPerIp,
+      maxConnectionsPerIpOverrides: opts.maxConnectionsPerIpOverrides ?? new Map(),
+    };
     this.net = createServer((socket) => this.accept(socket));
   }
 
+  setConnectionLimits(limits: ConnectionLimits): void {
+    this.limits = limits;
+  }
+
+  /** An IPv4 client on a dual-stack socket is "::ffff:a.b.c.d"; overrides name it "a.b.c.d". */
+  private perIpLimit(ip: string): number {
+    const overrides = this.limits.maxConnectionsPerIpOverrides;
+    return overrides.get(ip) ?? overrides.get(ip.replace(/^::ffff:/, '')) ?? this.limits.maxConnectionsPerIp;
+  }
+
   private accept(socket: Socket): void {
-    if (this.connections.size >= this.opts.maxConnections) {
-      this.opts.log.warn({ client: socket.remoteAddress, max: this.opts.maxConnections }, 'refusing connection: max.connections reached');
+    if (this.connections.size >= this.limits.maxConnections) {
+      this.opts.log.warn({ client: socket.remoteAddress, max: this.limits.maxConnections }, 'refusing connection: max.connections reached');
       socket.destroy();
       return;
     }
     const ip = socket.remoteAddress ?? '';
     const fromIp = this.perIp.get(ip) ?? 0;
-    if (fromIp >= this.opts.maxConnectionsPerIp) {
-      this.opts.log.warn({ client: ip, max: this.opts.maxConnectionsPerIp }, 'refusing connection: max.connections.per.ip reached');
+    const perIpLimit = this.perIpLimit(ip);
+    if (fromIp >= perIpLimit) {
+      this.opts.log.warn({ client: ip, max: perIpLimit }, 'refusing connection: max.connections.per.ip reached');
       socket.destroy();
       return;
     }
