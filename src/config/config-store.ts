@@ -82,7 +82,7 @@ export class ConfigStore {
    *   says which.
    */
   constructor(readonly broker: BrokerConfig, private readonly file?: DynamicConfigFile) {
-    this.dynamic = file?.load() ?? NO_DYNAMIC_CONFIGS;
+    this.dynamic = this.loadValid(file?.load() ?? NO_DYNAMIC_CONFIGS);
     this.effective = broker;
     try {
       this.effective = this.build(this.dynamic);
@@ -193,6 +193,19 @@ export class ConfigStore {
     if (validateOnly) return null;
     this.save({ ...this.dynamic, groups: { ...this.dynamic.groups, [groupId]: { ...(next as ConfigMap) } } });
     return null;
+  }
+
+  /** Drops, one by one, saved broker settings that would be refused today (Kafka's fromPersistentProps). */
+  private loadValid(saved: DynamicConfigs): DynamicConfigs {
+    const brokers: Record<string, ConfigMap> = {};
+    for (const [resource, props] of Object.entries(saved.brokers)) {
+      brokers[resource] = Object.fromEntries(Object.entries(props).filter(([name, value]) => {
+        const refused = checkDynamicBrokerConfigs({ [name]: value }, resource !== '');
+        if (refused !== null) this.warnings.push(`dynamic broker setting ${name} of resource "${resource}" ignored: ${refused}`);
+        return refused === null;
+      }));
+    }
+    return { brokers, groups: saved.groups };
   }
 
   private get nodeName(): string {

@@ -144,3 +144,13 @@ test('group settings: Kafka\'s names, the broker\'s bounds and defaults', () => 
     ['share.session.timeout.ms', '45000', ConfigSource.DEFAULT_CONFIG],
   ]);
 });
+
+test('saved settings that would be refused today are left out at startup, with a warning', () => {
+  withDir((dir) => {
+    new DynamicConfigFile(dir).save({ brokers: { '': { 'num.partitions': '7', 'log.retention.bytes': '99' } }, groups: {} });
+    const store = new ConfigStore(new BrokerConfig({ 'log.dir': dir }), new DynamicConfigFile(dir));
+    assert.equal(store.current.numPartitions, 1);
+    assert.equal(store.defaultLogConfig.retentionBytes, 99);
+    assert.deepEqual(store.warnings, ['dynamic broker setting num.partitions of resource "" ignored: Cannot update these configs dynamically: Set(num.partitions)']);
+  });
+});
