@@ -17,8 +17,9 @@ export interface BrokerContext {
   /** The address clients are told to connect to (advertised.listeners). */
   readonly advertised: { host: string; port: number };
   readonly cluster: Cluster;
+  /** The configuration in force: the static one with the dynamic broker settings applied. */
   readonly config: BrokerConfig;
-  /** Describes and validates broker and topic configs (DescribeConfigs, CreateTopics, ...). */
+  /** Describes, validates and changes broker, topic and group configs (DescribeConfigs, CreateTopics, AlterConfigs, ...). */
   readonly configs: ConfigStore;
   readonly groups: GroupCoordinator;
   /** The internal topic behind the group coordinator; FindCoordinator creates it on first use. */
