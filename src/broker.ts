@@ -25,14 +25,26 @@ export interface Broker {
    * their assignments, and per partition the committed offset, log end offset and lag.
    */
   groups(groupId?: string): GroupInspection[];
+  /**
+   * Resolves once consumer-group state has been rebuilt from `__consumer_offsets`. The broker
+   * listens before that: until then group requests get COORDINATOR_LOAD_IN_PROGRESS, which
+   * clients retry. Never rejects (a failed replay is logged).
+   */
+  readonly ready: Promise<void>;
   stop(): Promise<void>;
+}
+
+/** Seams for tests; a production broker passes none. */
+export interface BrokerHooks {
+  /** Awaited before each slice of the `__consumer_offsets` replay, the first included. */
+  beforeReplaySlice?: () => Promise<void>;
 }
 
 /**
  * The composition root: config -> storage -> cluster -> coordinators -> handlers -> server.
  * Nothing else wires layers together, so each can be built and tested alone.
  */
-export async function createBroker(config: BrokerConfig, log: Logger = pino({ level: 'warn' })): Promise<Broker> {
+export async function createBroker(config: BrokerConfig, log: Logger = pino({ level: 'warn' }), hooks: BrokerHooks = {}): Promise<Broker> {
   // Dynamic broker and group settings (AlterConfigs) saved in the data directory apply from here.
   const configs = new ConfigStore(config, new DynamicConfigFile(config.dataDir));
   for (const warning of configs.warnings) log.warn(warning);
@@ -47,8 +59,6 @@ export async function createBroker(config: BrokerConfig, log: Logger = pino({ le
 
   const offsetsTopic = new OffsetsTopicLog(cluster, { partitions: config.offsetsTopicNumPartitions, segmentBytes: config.offsetsTopicSegmentBytes });
   const groups = createGroupCoordinator(configs, cluster, offsetsTopic, log);
-  // Replayed in the background: until it ends, group requests get COORDINATOR_LOAD_IN_PROGRESS.
-  const loaded = groups.replay(offsetsTopic.readAll()).catch((err: unknown) => log.error({ err }, 'replaying __consumer_offsets failed'));
 
   const advertised = { host: config.advertisedHost, port: config.advertisedPort };
   const context: BrokerContext = {
@@ -87,7 +97,23 @@ export async function createBroker(config: BrokerConfig, log: Logger = pino({ le
     cluster.refreshSettings();
     server.setConnectionLimits(configs.current);
   });
-  const port = await server.listen();
+  // Started before listening so that group requests are refused from the first connection on;
+  // its first slice waits for the next turn of the event loop, so listening is not delayed.
+  const loaded = groups
+    .replay(offsetsTopic.readAll(), hooks.beforeReplaySlice ? { beforeSlice: hooks.beforeReplaySlice } : {})
+    .then(
+      () => undefined,
+      (err: unknown) => log.error({ err }, 'replaying __consumer_offsets failed'),
+    );
+  let port: number;
+  try {
+    port = await server.listen();
+  } catch (err) {
+    groups.close();
+    await loaded;
+    await logs.close();
+    throw err;
+  }
   Object.assign(advertised, config.advertisedAddress(port));
 
   // Background duties on Kafka's schedules: retention, recovery-point checkpoints.
@@ -110,11 +136,13 @@ export async function createBroker(config: BrokerConfig, log: Logger = pino({ le
     cluster,
     context,
     groups: (groupId) => groups.inspectGroups(groupId === undefined ? {} : { groupId }),
+    ready: loaded,
     stop() {
       stopping ??= (async () => {
         for (const t of timers) clearInterval(t);
-        await loaded;
+        // Closing first ends a replay still running at its next slice.
         groups.close();
+        await loaded;
         await server.close();
         await logs.close();
       })();

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import pino from 'pino';
-import { createBroker, type Broker } from '../../src/broker.js';
+import { createBroker, type Broker, type BrokerHooks } from '../../src/broker.js';
 import { loadBrokerConfig } from '../../src/config/load-broker-config.js';
 import { freePort } from './ports.js';
 
@@ -82,16 +82,21 @@ export class TestBroker {
     return this.fixedPort;
   }
 
-  /** Starts (again) on the same data dir and the same port (outside the ephemeral range, see ports.ts). */
-  async startAgain(): Promise<void> {
+  /**
+   * Starts (again) on the same data dir and the same port (outside the ephemeral range, see
+   * ports.ts), and waits for consumer groups to be loaded, so that a test's first group request
+   * after a restart is served. With `hooks` it returns as soon as the broker listens.
+   */
+  async startAgain(hooks?: BrokerHooks): Promise<void> {
     if (this.current) throw new Error('broker already running');
     if (this.fixedPort === 0) this.fixedPort = await freePort();
     const config = loadBrokerConfig({
       overrides: this.settings,
       flags: { port: String(this.fixedPort), host: 'localhost', dataDir: this.dataDir },
     });
-    this.current = await createBroker(config, this.logger);
+    this.current = await createBroker(config, this.logger, hooks);
     this.fixedPort = this.current.port;
+    if (!hooks) await this.current.ready;
   }
 
   /** Log lines at error level or above (handler exceptions, failed checkpoints, ...). */

@@ -145,6 +145,43 @@ test('requests during replay get COORDINATOR_LOAD_IN_PROGRESS', async () => {
   coord.close();
 });
 
+/** `n` offset commits of group `g`, one per partition of topic t (partition numbers wrap). */
+function commitRecords(n: number): GroupLogRecord[] {
+  const value = { committedOffset: 1, leaderEpoch: -1, metadata: '', commitTimestampMs: 0, expireTimestampMs: -1 };
+  return Array.from({ length: n }, (_, i) => encodeGroupRecord({ type: GroupRecordType.OFFSET_COMMIT, groupId: 'g', topic: 't', partition: i, value: { ...value, committedOffset: i } }));
+}
+
+test('replay of a sync source runs in slices that give the event loop its turn', async () => {
+  const { coord } = coordinator(new MemoryGroupLog());
+  const records = commitRecords(5000);
+  // An I/O callback queued before the replay must run while it is still loading: a replay that
+  // never yields to the event loop would keep the broker from accepting or answering anything.
+  let loadingSeenByEventLoop: boolean | undefined;
+  setImmediate(() => (loadingSeenByEventLoop = coord.isLoading()));
+  let slices = 0;
+  const result = await coord.replay(records, { sliceMs: 0, beforeSlice: async () => void slices++ });
+  assert.equal(loadingSeenByEventLoop, true);
+  // sliceMs 0: a new slice every 256 records (when the clock is read), plus the first.
+  assert.equal(slices, 1 + Math.floor(5000 / 256));
+  assert.deepEqual(result, { records: 5000, groups: 1 });
+  assert.equal(coord.isLoading(), false);
+  assert.equal(coord.fetchOffsets([{ groupId: 'g', topics: [{ name: 't', partitionIndexes: [4999] }], memberId: null, memberEpoch: -1 }])[0].topics[0].partitions[0].committedOffset, 4999);
+  coord.close();
+});
+
+test('close() ends a replay at its next slice', async () => {
+  const { coord } = coordinator(new MemoryGroupLog());
+  let slices = 0;
+  const result = await coord.replay(commitRecords(5000), {
+    sliceMs: 0,
+    beforeSlice: async () => {
+      if (++slices === 2) coord.close();
+    },
+  });
+  assert.equal(result.records, 256);
+  assert.equal(coord.isLoading(), false);
+});
+
 test('records codec round-trips every record type and skips unknown ones', () => {
   const samples: GroupRecord[] = [
     { type: GroupRecordType.OFFSET_COMMIT, groupId: 'g', topic: 't', partition: 3, value: { committedOffset: 2 ** 40, leaderEpoch: 5, metadata: 'µ', commitTimestampMs: 1_700_000_000_123, expireTimestampMs: -1 } },
