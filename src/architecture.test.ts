@@ -16,6 +16,7 @@ const RANK: Record<string, number> = {
   handlers: 4,
   server: 5,
   client: 5,
+  observability: 5, // the logger; broker.ts and index.ts create it
   '': 6, // broker.ts, index.ts
   cli: 7,
 };

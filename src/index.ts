@@ -1,9 +1,10 @@
 // Brook's embedded API: start a broker in-process (tests, dev servers), get its bootstrap
 // address, stop it. Several brokers may run in one process, each with its own data dir.
-import pino from 'pino';
 import { BrokerConfig } from './config/broker-config.js';
 import { loadBrokerConfig } from './config/load-broker-config.js';
 import { createBroker, type Broker } from './broker.js';
+import { createLogger } from './observability/logger.js';
+import { parseLogFormat, parseLogLevel, type LogFormat } from './observability/log-options.js';
 
 export interface StartBrokerOptions {
   /** TCP port; 0 picks a free one. Default 9092. */
@@ -14,13 +15,21 @@ export interface StartBrokerOptions {
   dataDir?: string;
   /** Any broker setting by its Kafka name, e.g. { 'num.partitions': 3 }. */
   settings?: Record<string, string | number | boolean | readonly string[]>;
-  /** pino log level; default 'warn'. */
+  /**
+   * fatal, error, warn, info (the broker's life cycle: start, recovery, replay, topics, stop),
+   * debug (also one line per request) or silent. Default: BROOK_LOG_LEVEL, else 'warn'.
+   */
   logLevel?: string;
+  /**
+   * Logs go to stderr, as `json` lines or `pretty` (human-readable) lines. Default:
+   * BROOK_LOG_FORMAT, else pretty when stderr is a terminal and json otherwise.
+   */
+  logFormat?: LogFormat;
   /** An already loaded configuration (the CLI's path); the options above are then ignored. */
   config?: BrokerConfig;
 }
 
-export type { Broker };
+export type { Broker, LogFormat };
 export type { GroupInspection } from './coordinator/group/group-inspector.js';
 
 export async function startBroker(options: StartBrokerOptions = {}): Promise<Broker> {
@@ -34,6 +43,8 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Bro
         ...(options.dataDir !== undefined ? { dataDir: options.dataDir } : {}),
       },
     });
-  const log = pino({ level: options.logLevel ?? process.env.BROOK_LOG_LEVEL ?? 'warn' });
+  const level = parseLogLevel(options.logLevel, 'logLevel') ?? parseLogLevel(process.env.BROOK_LOG_LEVEL, 'BROOK_LOG_LEVEL') ?? 'warn';
+  const format = parseLogFormat(options.logFormat, 'logFormat') ?? parseLogFormat(process.env.BROOK_LOG_FORMAT, 'BROOK_LOG_FORMAT');
+  const log = createLogger({ level, ...(format ? { format } : {}) });
   return createBroker(config, log);
 }

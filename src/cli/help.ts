@@ -24,6 +24,7 @@ Commands:
 export function serveHelp(): string {
   const lines = [
     'Usage: brook serve [--port N] [--host H] [--data-dir DIR] [--config FILE] [--set name=value]...',
+    '                   [--log-level LEVEL] [--log-format pretty|json]',
     '',
     'Start a single-node Kafka-compatible broker. It prints its bootstrap address and runs until',
     'SIGINT or SIGTERM, then stops cleanly.',
@@ -34,6 +35,10 @@ export function serveHelp(): string {
     '  -d, --data-dir DIR    Data directory (log.dirs)',
     '  -c, --config FILE     Java .properties file with Kafka setting names (server.properties)',
     '  -s, --set NAME=VALUE  Set a broker setting; repeatable',
+    '      --log-level L     fatal, error, warn, info (default: start-up, recovery, replay, topics,',
+    '                        stop), debug (also one line per request) or silent; env BROOK_LOG_LEVEL',
+    '      --log-format F    Logs (on stderr): pretty or json; default pretty on a terminal, json',
+    '                        otherwise; env BROOK_LOG_FORMAT',
     '  -h, --help            Show this help',
     '',
     'Every setting can also come from the environment as BROOK_<NAME>: upper case, dots as',

@@ -15,7 +15,11 @@ interface RunningBroker {
   stop(): Promise<void>;
 }
 
-type StartBroker = (options: { config: BrokerConfig }) => Promise<RunningBroker>;
+type StartBroker = (options: { config: BrokerConfig; logLevel: string; logFormat?: string }) => Promise<RunningBroker>;
+
+// Checked here so that a typo is a usage error; the broker's logger takes the same names.
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+const LOG_FORMATS = ['pretty', 'json'];
 
 class UsageError extends Error {}
 
@@ -45,6 +49,8 @@ async function main(args: readonly string[]): Promise<number> {
 
 async function serve(args: readonly string[]): Promise<number> {
   let config: BrokerConfig;
+  let logLevel: string;
+  let logFormat: string | undefined;
   try {
     const { values } = parseArgs({
       args: [...args],
@@ -56,6 +62,8 @@ async function serve(args: readonly string[]): Promise<number> {
         'data-dir': { type: 'string', short: 'd' },
         config: { type: 'string', short: 'c' },
         set: { type: 'string', short: 's', multiple: true },
+        'log-level': { type: 'string' },
+        'log-format': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -63,6 +71,10 @@ async function serve(args: readonly string[]): Promise<number> {
       process.stdout.write(serveHelp());
       return 0;
     }
+    // The CLI logs the broker's life cycle by default; the embedded API only warnings.
+    logLevel = oneOf(values['log-level'] ?? nonEmpty(process.env.BROOK_LOG_LEVEL) ?? 'info', LOG_LEVELS, 'log level');
+    const format = values['log-format'] ?? nonEmpty(process.env.BROOK_LOG_FORMAT);
+    logFormat = format === undefined ? undefined : oneOf(format, LOG_FORMATS, 'log format');
     config = loadBrokerConfig({
       ...(values.config === undefined ? {} : { file: values.config }),
       env: process.env,
@@ -93,7 +105,7 @@ async function serve(args: readonly string[]): Promise<number> {
     process.once('SIGTERM', () => resolve('SIGTERM'));
   });
   const startBroker = await loadStartBroker();
-  const broker = await startBroker({ config });
+  const broker = await startBroker({ config, logLevel, ...(logFormat === undefined ? {} : { logFormat }) });
   process.stdout.write(`Brook is listening on ${broker.bootstrap} (data in ${config.dataDir})\n`);
 
   const signal = await stopSignal;
@@ -116,6 +128,16 @@ function parseSet(assignment: string): readonly [string, string] {
   const eq = assignment.indexOf('=');
   if (eq <= 0) throw new UsageError(`--set expects name=value, got '${assignment}'`);
   return [assignment.slice(0, eq).trim(), assignment.slice(eq + 1)] as const;
+}
+
+function oneOf(value: string, allowed: readonly string[], what: string): string {
+  const v = value.trim().toLowerCase();
+  if (!allowed.includes(v)) throw new UsageError(`${what} must be one of ${allowed.join(', ')}, got '${value}'`);
+  return v;
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === '' ? undefined : value;
 }
 
 function isParseArgsError(error: unknown): boolean {
