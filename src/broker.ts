@@ -3,7 +3,7 @@ import { BrokerConfig } from './config/broker-config.js';
 import { ConfigStore } from './config/config-store.js';
 import { DynamicConfigFile } from './config/dynamic-config-file.js';
 import { LogManager } from './storage/log-manager.js';
-import { Cluster, type Topic } from './cluster/cluster.js';
+import { Cluster, type ClusterEvents, type Topic } from './cluster/cluster.js';
 import type { TopicSettingsResolver } from './cluster/topic-settings.js';
 import { Server } from './server/server.js';
 import { handlers } from './handlers/registry.js';
@@ -11,7 +11,8 @@ import type { BrokerContext } from './handlers/broker-context.js';
 import { GroupCoordinator } from './coordinator/group/group-coordinator.js';
 import type { TopicMetadataView } from './coordinator/group/group-types.js';
 import type { GroupInspection } from './coordinator/group/group-inspector.js';
-import { OffsetsTopicLog } from './coordinator/offsets-topic.js';
+import { OFFSETS_TOPIC, OffsetsTopicLog } from './coordinator/offsets-topic.js';
+import { brookVersion } from './version.js';
 
 export interface Broker {
   readonly bootstrap: string;
@@ -45,6 +46,7 @@ export interface BrokerHooks {
  * Nothing else wires layers together, so each can be built and tested alone.
  */
 export async function createBroker(config: BrokerConfig, log: Logger = pino({ level: 'warn' }), hooks: BrokerHooks = {}): Promise<Broker> {
+  log.info({ version: brookVersion(), dataDir: config.dataDir, nodeId: config.nodeId }, 'starting Brook');
   // Dynamic broker and group settings (AlterConfigs) saved in the data directory apply from here.
   const configs = new ConfigStore(config, new DynamicConfigFile(config.dataDir));
   for (const warning of configs.warnings) log.warn(warning);
@@ -54,8 +56,10 @@ export async function createBroker(config: BrokerConfig, log: Logger = pino({ le
   };
   // Logs found at startup are recovered with the broker's defaults until their topic's own
   // settings are applied (Cluster.open), so storage never guesses Kafka's defaults itself.
+  const recoveryStarted = performance.now();
   const logs = await LogManager.open(config.dataDir, { defaultConfig: configs.defaultLogConfig });
-  const cluster = await Cluster.open({ dataDir: config.dataDir, nodeId: config.nodeId, logs, settings });
+  log.info({ logs: logs.existingLogs().length, ms: elapsedMs(recoveryStarted) }, 'logs recovered');
+  const cluster = await Cluster.open({ dataDir: config.dataDir, nodeId: config.nodeId, logs, settings, events: clusterEvents(log) });
 
   const offsetsTopic = new OffsetsTopicLog(cluster, { partitions: config.offsetsTopicNumPartitions, segmentBytes: config.offsetsTopicSegmentBytes });
   const groups = createGroupCoordinator(configs, cluster, offsetsTopic, log);
@@ -75,7 +79,7 @@ export async function createBroker(config: BrokerConfig, log: Logger = pino({ le
     log,
     async autoCreateTopic(name) {
       if (!configs.current.autoCreateTopicsEnable || cluster.topic(name)) return;
-      await cluster.createTopic(name, configs.current.numPartitions, {});
+      await cluster.createTopic(name, configs.current.numPartitions, {}, { auto: true });
     },
   };
 
@@ -99,12 +103,7 @@ export async function createBroker(config: BrokerConfig, log: Logger = pino({ le
   });
   // Started before listening so that group requests are refused from the first connection on;
   // its first slice waits for the next turn of the event loop, so listening is not delayed.
-  const loaded = groups
-    .replay(offsetsTopic.readAll(), hooks.beforeReplaySlice ? { beforeSlice: hooks.beforeReplaySlice } : {})
-    .then(
-      () => undefined,
-      (err: unknown) => log.error({ err }, 'replaying __consumer_offsets failed'),
-    );
+  const loaded = loadGroups(groups, offsetsTopic, cluster, log, hooks);
   let port: number;
   try {
     port = await server.listen();
@@ -115,6 +114,7 @@ export async function createBroker(config: BrokerConfig, log: Logger = pino({ le
     throw err;
   }
   Object.assign(advertised, config.advertisedAddress(port));
+  log.info({ host: config.host, port, advertised: `${advertised.host}:${advertised.port}` }, 'listening');
 
   // Background duties on Kafka's schedules: retention, recovery-point checkpoints.
   const timers = [
@@ -139,12 +139,16 @@ export async function createBroker(config: BrokerConfig, log: Logger = pino({ le
     ready: loaded,
     stop() {
       stopping ??= (async () => {
+        const started = performance.now();
+        log.info({ connections: server.connectionCount }, 'stopping');
         for (const t of timers) clearInterval(t);
         // Closing first ends a replay still running at its next slice.
         groups.close();
         await loaded;
         await server.close();
+        const flushed = [...cluster.topics()].reduce((n, t) => n + t.partitions.length, 0);
         await logs.close();
+        log.info({ logsFlushed: flushed, ms: elapsedMs(started) }, 'stopped');
       })();
       return stopping;
     },
@@ -180,6 +184,41 @@ function createGroupCoordinator(configs: ConfigStore, cluster: Cluster, offsetsT
       consumerGroupOverrides: (groupId) => configs.groupSettings(groupId),
     },
   });
+}
+
+/**
+ * Replays `__consumer_offsets` into the group coordinator (in the background: the broker already
+ * answers other requests) and logs how it went. Never rejects.
+ */
+async function loadGroups(groups: GroupCoordinator, offsetsTopic: OffsetsTopicLog, cluster: Cluster, log: Logger, hooks: BrokerHooks): Promise<void> {
+  const topic = cluster.topic(OFFSETS_TOPIC);
+  const started = performance.now();
+  if (topic) {
+    const bytes = topic.partitions.reduce((n, p) => n + p.log.size, 0);
+    log.info({ partitions: topic.partitions.length, bytes }, `replaying ${OFFSETS_TOPIC}`);
+  }
+  try {
+    const r = await groups.replay(offsetsTopic.readAll(), hooks.beforeReplaySlice ? { beforeSlice: hooks.beforeReplaySlice } : {});
+    if (!topic) return;
+    const fields = { records: r.records, groups: r.groups, ms: elapsedMs(started) };
+    if (r.complete) log.info(fields, `replayed ${OFFSETS_TOPIC}: consumer groups loaded`);
+    else log.info(fields, `replay of ${OFFSETS_TOPIC} ended by stop`);
+  } catch (err) {
+    log.error({ err }, `replaying ${OFFSETS_TOPIC} failed`);
+  }
+}
+
+function clusterEvents(log: Logger): ClusterEvents {
+  return {
+    topicCreated: (t, creation) => log.info({ topic: t.name, id: t.id, partitions: t.partitions.length, creation, configs: t.configs }, 'topic created'),
+    topicDeleted: (t) => log.info({ topic: t.name, id: t.id, partitions: t.partitions.length }, 'topic deleted'),
+    partitionsCreated: (t, previous) => log.info({ topic: t.name, partitions: t.partitions.length, previous }, 'partitions added'),
+  };
+}
+
+/** Milliseconds since `start` (a performance.now() reading), to 0.1 ms. */
+function elapsedMs(start: number): number {
+  return Math.round((performance.now() - start) * 10) / 10;
 }
 
 /** Kafka uses Long.MAX_VALUE for "never"; a timer cannot, so cap it at a day. */

@@ -22,11 +22,22 @@ export interface TopicResult {
 
 export const INTERNAL_TOPICS = new Set(['__consumer_offsets', '__transaction_state']);
 
+/** Why a topic came into being: a CreateTopics request, auto-creation, or the broker itself. */
+export type TopicCreation = 'request' | 'auto' | 'internal';
+
+/** What the cluster reports as it changes (the broker logs it); called after the change is durable. */
+export interface ClusterEvents {
+  topicCreated(topic: Topic, creation: TopicCreation): void;
+  topicDeleted(topic: Topic): void;
+  partitionsCreated(topic: Topic, previousCount: number): void;
+}
+
 export interface ClusterOptions {
   readonly dataDir: string;
   readonly nodeId: number;
   readonly logs: LogManager;
   readonly settings: TopicSettingsResolver;
+  readonly events?: ClusterEvents;
 }
 
 /**
@@ -82,7 +93,7 @@ export class Cluster {
   }
 
   /** CreateTopics semantics; `validateOnly` checks everything and changes nothing. */
-  async createTopic(name: string, partitions: number, configs: Record<string, string>, opts: { validateOnly?: boolean; internal?: boolean } = {}): Promise<TopicResult> {
+  async createTopic(name: string, partitions: number, configs: Record<string, string>, opts: { validateOnly?: boolean; internal?: boolean; auto?: boolean } = {}): Promise<TopicResult> {
     await this.busy.get(name);
     const error = this.checkNewTopic(name, partitions, configs, opts.internal ?? false);
     if (error) return error;
@@ -91,6 +102,7 @@ export class Cluster {
     return this.exclusive(name, async () => {
       this.store.saveTopics([...this.records(), rec]);
       const topic = await this.materialize(rec);
+      this.opts.events?.topicCreated(topic, opts.internal ? 'internal' : opts.auto ? 'auto' : 'request');
       return { errorCode: ErrorCode.NONE, errorMessage: null, topic };
     });
   }
@@ -124,6 +136,7 @@ export class Cluster {
       this.byId.delete(topic.id);
       this.store.saveTopics(this.records());
       for (const p of topic.partitions) await this.opts.logs.deleteLog(name, p.index);
+      this.opts.events?.topicDeleted(topic);
       return { errorCode: ErrorCode.NONE, errorMessage: null, topic };
     });
   }
@@ -146,6 +159,7 @@ export class Cluster {
         topic.partitions.push(new Partition(name, i, log, topic.settings));
       }
       this.store.saveTopics(this.records());
+      this.opts.events?.partitionsCreated(topic, current);
       return { errorCode: ErrorCode.NONE, errorMessage: null, topic };
     });
   }

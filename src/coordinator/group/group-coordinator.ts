@@ -68,6 +68,8 @@ export interface ReplayResult {
   records: number;
   /** Groups in memory afterwards. */
   groups: number;
+  /** False when close() ended the replay early. */
+  complete: boolean;
 }
 
 /**
@@ -157,7 +159,7 @@ export class GroupCoordinator {
         else this.consumer.onLoaded(g);
       }
     }
-    return { records: count, groups: this.ctx.groups.size };
+    return { records: count, groups: this.ctx.groups.size, complete: !this.closed };
   }
 
   /** Yields to the event loop, then awaits the test seam; returns the new slice's deadline. */

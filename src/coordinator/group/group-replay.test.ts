@@ -163,7 +163,7 @@ test('replay of a sync source runs in slices that give the event loop its turn',
   assert.equal(loadingSeenByEventLoop, true);
   // sliceMs 0: a new slice every 256 records (when the clock is read), plus the first.
   assert.equal(slices, 1 + Math.floor(5000 / 256));
-  assert.deepEqual(result, { records: 5000, groups: 1 });
+  assert.deepEqual(result, { records: 5000, groups: 1, complete: true });
   assert.equal(coord.isLoading(), false);
   assert.equal(coord.fetchOffsets([{ groupId: 'g', topics: [{ name: 't', partitionIndexes: [4999] }], memberId: null, memberEpoch: -1 }])[0].topics[0].partitions[0].committedOffset, 4999);
   coord.close();
@@ -179,6 +179,7 @@ test('close() ends a replay at its next slice', async () => {
     },
   });
   assert.equal(result.records, 256);
+  assert.equal(result.complete, false);
   assert.equal(coord.isLoading(), false);
 });
 
