@@ -8,6 +8,8 @@ import { ErrorCode } from '../protocol/errors.js';
 import { inVersions } from '../protocol/schema/types.js';
 import { CLOSE_CONNECTION, NO_RESPONSE, type Handler, type RequestContext } from '../handlers/handler.js';
 import type { BrokerContext } from '../handlers/broker-context.js';
+import type { RateLimitedLog } from './rate-limited-log.js';
+import { RequestTrace } from './request-log.js';
 
 export interface ConnectionOptions {
   readonly id: number;
@@ -15,6 +17,8 @@ export interface ConnectionOptions {
   readonly broker: BrokerContext;
   readonly maxRequestBytes: number;
   readonly log: Logger;
+  /** Warnings a client can provoke at will go through this (shared by the server's connections). */
+  readonly warnings: RateLimitedLog;
   readonly onClose: () => void;
 }
 
@@ -62,7 +66,7 @@ export class Connection {
       const size = this.peekSize();
       // Checked before anything is allocated for the frame (socket.request.max.bytes).
       if (size < 0 || size > this.opts.maxRequestBytes) {
-        this.opts.log.warn({ client: this.clientHost, size }, 'closing connection: request size out of bounds');
+        this.warn({ size }, 'closing connection: request size out of bounds');
         return this.close();
       }
       if (this.buffered < 4 + size) return;
@@ -108,14 +112,16 @@ export class Connection {
     try {
       header = readRequestHeaderPrefix(r);
     } catch {
+      this.warn({ size: frame.length }, 'closing connection: malformed request header');
       return this.close();
     }
     const { apiKey, apiVersion, correlationId } = header;
     const handler = this.opts.handlers.get(apiKey);
     if (!handler) {
-      this.opts.log.warn({ client: this.clientHost, apiKey }, 'closing connection: unknown API key');
+      this.warn({ apiKey, apiVersion }, 'closing connection: unknown API key');
       return this.close();
     }
+    const trace = RequestTrace.start(this.opts.log, handler.name, apiVersion, correlationId, this.clientHost, this.opts.id);
     const supported = apiVersion >= handler.minVersion && apiVersion <= handler.maxVersion;
     const codecs = apiCodecs.get(apiKey, apiVersion);
     const slot: Slot = { done: false, chunks: null };
@@ -128,9 +134,14 @@ export class Connection {
         const v0 = apiCodecs.get(apiKey, 0)!;
         const ctx = this.context(0, correlationId, null);
         const res = handler.handle({} as never, ctx) as Record<string, unknown>;
+        trace?.answered({ errorCode: ErrorCode.UNSUPPORTED_VERSION });
         return this.complete(slot, this.encode(apiKey, correlationId, false, v0.response.encode, { ...res, errorCode: ErrorCode.UNSUPPORTED_VERSION }));
       }
-      if (!codecs) return this.close();
+      if (!codecs) {
+        trace?.closed('unsupported version');
+        return this.close();
+      }
+      trace?.answered({ errorCode: ErrorCode.UNSUPPORTED_VERSION });
       return this.complete(slot, this.encodeError(apiKey, apiVersion, correlationId, codecs, ErrorCode.UNSUPPORTED_VERSION));
     }
 
@@ -140,19 +151,29 @@ export class Connection {
       clientId = readRequestHeaderRest(r, codecs.flexible);
       request = codecs.request.decode(r);
     } catch (err) {
-      this.opts.log.warn({ client: this.clientHost, apiKey, apiVersion, err: String(err) }, 'closing connection: malformed request');
+      this.warn({ apiKey, apiVersion, err: String(err) }, 'closing connection: malformed request');
       return this.close();
     }
+    if (trace) trace.clientId = clientId;
     const ctx = this.context(apiVersion, correlationId, clientId);
     const onError = (err: unknown): void => {
       this.opts.log.error({ err, apiKey, apiVersion, client: this.clientHost }, 'handler failed');
+      trace?.answered({ errorCode: ErrorCode.UNKNOWN_SERVER_ERROR });
       this.complete(slot, this.encodeError(apiKey, apiVersion, correlationId, codecs, ErrorCode.UNKNOWN_SERVER_ERROR));
     };
     const onResult = (res: unknown): void => {
-      if (res === NO_RESPONSE) return this.complete(slot, null);
-      if (res === CLOSE_CONNECTION) return this.close();
+      if (res === NO_RESPONSE) {
+        trace?.answered(null);
+        return this.complete(slot, null);
+      }
+      if (res === CLOSE_CONNECTION) {
+        trace?.closed('handler closed the connection');
+        return this.close();
+      }
       try {
-        this.complete(slot, this.encode(apiKey, correlationId, codecs.flexible, codecs.response.encode, res as Record<string, unknown>));
+        const chunks = this.encode(apiKey, correlationId, codecs.flexible, codecs.response.encode, res as Record<string, unknown>);
+        trace?.answered(res);
+        this.complete(slot, chunks);
       } catch (err) {
         onError(err);
       }
@@ -164,6 +185,11 @@ export class Connection {
     } catch (err) {
       onError(err);
     }
+  }
+
+  /** Rate-limited per client address: a client can provoke these as often as it likes. */
+  private warn(fields: Record<string, unknown>, msg: string): void {
+    this.opts.warnings.warn(this.socket.remoteAddress ?? '', { client: this.clientHost, ...fields }, msg);
   }
 
   private context(apiVersion: number, correlationId: number, clientId: string | null): RequestContext {

@@ -1,6 +1,7 @@
 import { createServer, type Server as NetServer, type Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { Connection } from './connection.js';
+import { RateLimitedLog } from './rate-limited-log.js';
 import type { Handler } from '../handlers/handler.js';
 import type { BrokerContext } from '../handlers/broker-context.js';
 
@@ -41,6 +42,7 @@ export class Server {
   private nextId = 1;
   private readonly handlers: Map<number, Handler>;
   private limits: ConnectionLimits;
+  private readonly warnings: RateLimitedLog;
 
   constructor(private readonly opts: ServerOptions) {
     this.handlers = new Map(opts.handlers.map((h) => [h.apiKey, h]));
@@ -49,6 +51,7 @@ export class Server {
       maxConnectionsPerIp: opts.maxConnectionsPerIp,
       maxConnectionsPerIpOverrides: opts.maxConnectionsPerIpOverrides ?? new Map(),
     };
+    this.warnings = new RateLimitedLog(opts.log);
     this.net = createServer((socket) => this.accept(socket));
   }
 
@@ -64,7 +67,7 @@ export class Server {
 
   private accept(socket: Socket): void {
     if (this.connections.size >= this.limits.maxConnections) {
-      this.opts.log.warn({ client: socket.remoteAddress, max: this.limits.maxConnections }, 'refusing connection: max.connections reached');
+      this.warnings.warn(socket.remoteAddress ?? '', { client: socket.remoteAddress, max: this.limits.maxConnections }, 'refusing connection: max.connections reached');
       socket.destroy();
       return;
     }
@@ -72,7 +75,7 @@ export class Server {
     const fromIp = this.perIp.get(ip) ?? 0;
     const perIpLimit = this.perIpLimit(ip);
     if (fromIp >= perIpLimit) {
-      this.opts.log.warn({ client: ip, max: perIpLimit }, 'refusing connection: max.connections.per.ip reached');
+      this.warnings.warn(ip, { client: ip, max: perIpLimit }, 'refusing connection: max.connections.per.ip reached');
       socket.destroy();
       return;
     }
@@ -86,6 +89,7 @@ export class Server {
       broker: this.opts.broker,
       maxRequestBytes: this.opts.maxRequestBytes,
       log: this.opts.log,
+      warnings: this.warnings,
       onClose: () => {
         if (!this.connections.delete(conn)) return;
         const n = (this.perIp.get(ip) ?? 1) - 1;
