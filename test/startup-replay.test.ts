@@ -6,6 +6,9 @@
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { TestBroker } from './helpers/broker.js';
+import { FAST_CLASSIC_GROUPS } from './helpers/group-broker.js';
+import { assertKcatOk, kcatProduce, runKcat } from './helpers/kcat.js';
+import { waitFor } from './helpers/wait-for.js';
 import { WireClient } from './helpers/wire-client.js';
 
 const API = { OFFSET_COMMIT: 8, OFFSET_FETCH: 9, METADATA: 3, JOIN_GROUP: 11, HEARTBEAT: 12, LIST_GROUPS: 16, API_VERSIONS: 18, DESCRIBE_GROUPS: 15 } as const;
@@ -96,4 +99,35 @@ test('stop() during a replay ends it, and the next start replays everything', as
   assert.equal(fetched.errorCode, NONE);
   assert.equal(((fetched.topics as Body[])[0].partitions as Body[])[0].committedOffset, 42);
   assert.deepEqual(tb.errors(), []);
+});
+
+test('kcat: a group consumer that meets the replay retries, then starts at the committed offset', async () => {
+  const kb = await TestBroker.start({ logLevel: 'debug', settings: FAST_CLASSIC_GROUPS });
+  let release: () => void = () => {};
+  try {
+    assert.equal((await kb.broker.cluster.createTopic('kload', 1, {})).errorCode, NONE);
+    assertKcatOk(await kcatProduce(kb.bootstrap, 'kload', [0, 1, 2, 3, 4].map((i) => ({ value: `v${i}` })), { partition: 0 }), 'produce');
+    const conn = await WireClient.connect(kb.port);
+    await conn.request(API.OFFSET_COMMIT, 8, {
+      groupId: 'kload-group', generationIdOrMemberEpoch: -1, memberId: '', groupInstanceId: null,
+      topics: [{ name: 'kload', partitions: [{ partitionIndex: 0, committedOffset: 3, committedLeaderEpoch: -1, committedMetadata: '' }] }],
+    });
+    conn.destroy();
+    await kb.stop();
+
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    await kb.startAgain({ beforeReplaySlice: () => gate });
+    const consumed = runKcat(['-b', kb.bootstrap, '-G', 'kload-group', 'kload', '-e', '-q', '-f', '%o %s\\n', '-X', 'fetch.wait.max.ms=20'], { timeoutMs: 30_000 });
+    // The broker's request log shows librdkafka's group request refused while loading.
+    const refused = (): boolean => kb.logs.some((l) => l.msg === 'request' && (l.errors as Record<string, number> | undefined)?.COORDINATOR_LOAD_IN_PROGRESS !== undefined);
+    await waitFor('a group request answered COORDINATOR_LOAD_IN_PROGRESS', refused);
+    release();
+    const r = await consumed;
+    assertKcatOk(r, 'group consume');
+    assert.deepEqual(r.stdout.toString('utf8').trim().split('\n'), ['3 v3', '4 v4']);
+    assert.deepEqual(kb.errors(), []);
+  } finally {
+    release();
+    await kb.cleanup();
+  }
 });
