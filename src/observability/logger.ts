@@ -11,7 +11,8 @@
  * just before process.exit().
  */
 import pino, { type DestinationStream, type Logger } from 'pino';
-import pinoPretty from 'pino-pretty';
+import { createRequire } from 'node:module';
+import type PinoPretty from 'pino-pretty';
 import type { LogFormat } from './log-options.js';
 
 export interface LoggerOptions {
@@ -34,7 +35,12 @@ export function createLogger(opts: LoggerOptions): Logger {
   return pino(json, opts.destination ?? stderrStream('json'));
 }
 
+// Loaded on first use: pino-pretty and its dependencies cost about as much to import as pino
+// itself, which a broker logging JSON (tests, services) need not pay.
+const require = createRequire(import.meta.url);
+
 function prettyStream(destination: number | DestinationStream | NodeJS.WritableStream, colorize: boolean): DestinationStream {
+  const pinoPretty = require('pino-pretty') as typeof PinoPretty;
   return pinoPretty({ destination, sync: true, colorize, singleLine: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' });
 }
 
