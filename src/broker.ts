@@ -1,4 +1,4 @@
-import pino, { type Logger } from 'pino';
+import type { Logger } from 'pino';
 import { BrokerConfig } from './config/broker-config.js';
 import { ConfigStore } from './config/config-store.js';
 import { DynamicConfigFile } from './config/dynamic-config-file.js';
@@ -13,6 +13,7 @@ import type { TopicMetadataView } from './coordinator/group/group-types.js';
 import type { GroupInspection } from './coordinator/group/group-inspector.js';
 import { OFFSETS_TOPIC, OffsetsTopicLog } from './coordinator/offsets-topic.js';
 import { brookVersion } from './version.js';
+import { createLogger } from './observability/logger.js';
 
 export interface Broker {
   readonly bootstrap: string;
@@ -45,7 +46,7 @@ export interface BrokerHooks {
  * The composition root: config -> storage -> cluster -> coordinators -> handlers -> server.
  * Nothing else wires layers together, so each can be built and tested alone.
  */
-export async function createBroker(config: BrokerConfig, log: Logger = pino({ level: 'warn' }), hooks: BrokerHooks = {}): Promise<Broker> {
+export async function createBroker(config: BrokerConfig, log: Logger = createLogger({ level: 'warn' }), hooks: BrokerHooks = {}): Promise<Broker> {
   log.info({ version: brookVersion(), dataDir: config.dataDir, nodeId: config.nodeId }, 'starting Brook');
   // Dynamic broker and group settings (AlterConfigs) saved in the data directory apply from here.
   const configs = new ConfigStore(config, new DynamicConfigFile(config.dataDir));

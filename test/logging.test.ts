@@ -5,7 +5,7 @@
 // warnings a client can provoke (malformed frames) are rate-limited per client address.
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { rmSync } from 'node:fs';
 import kafkajs from 'kafkajs';
@@ -67,6 +67,15 @@ test('the CLI logs JSON to stderr, with level names and ISO times, and prints on
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('the CLI refuses an unknown log format or level as a usage error', () => {
+  const format = spawnSync(process.execPath, [CLI_PATH, 'serve', '--log-format', 'xml'], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '' } });
+  assert.equal(format.status, 2);
+  assert.match(format.stderr, /log format must be one of pretty, json, got 'xml'/);
+  const level = spawnSync(process.execPath, [CLI_PATH, 'serve'], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '', BROOK_LOG_LEVEL: 'verbose' } });
+  assert.equal(level.status, 2);
+  assert.match(level.stderr, /log level must be one of fatal, error, warn, info, debug, trace, silent, got 'verbose'/);
 });
 
 test('info: topics created (by request, automatically, internally) and deleted; start, replay and stop on a restart', async () => {
