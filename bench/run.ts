@@ -2,13 +2,14 @@
 // measured with ✓/✗ where there is a target; speed never fails anything) and, last, a
 // `BENCH_JSON {...}` line for tooling.
 //
-//   node dist/bench/run.js [--only startup,load,kbench,groups] [--repeat N]
+//   node dist/bench/run.js [--only startup,load,kbench,groups,memory] [--repeat N]
 //
 // --repeat N runs each selected section N times and keeps the better value of every figure:
 // on a shared machine the least disturbed run is the closest to what the code can do.
 import { runGroups } from './groups.js';
 import { runKbench } from './kbench.js';
 import { runLoad } from './load.js';
+import { runMemory } from './memory.js';
 import { Report } from './report.js';
 import { runStartup } from './startup.js';
 
@@ -17,6 +18,7 @@ const SECTIONS: Record<string, (report: Report) => Promise<void>> = {
   load: runLoad,
   kbench: runKbench,
   groups: runGroups,
+  memory: runMemory,
 };
 
 function parseArgs(argv: string[]): { only: string[]; repeat: number } {

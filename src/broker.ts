@@ -90,6 +90,8 @@ export async function createBroker(config: BrokerConfig, log: Logger = createLog
     handlers,
     broker: context,
     maxRequestBytes: config.socketRequestMaxBytes,
+    queuedMaxRequestBytes: config.queuedMaxRequestBytes,
+    queuedMaxRequests: config.queuedMaxRequests,
     maxConnections: configs.current.maxConnections,
     maxConnectionsPerIp: configs.current.maxConnectionsPerIp,
     maxConnectionsPerIpOverrides: configs.current.maxConnectionsPerIpOverrides,

@@ -144,3 +144,48 @@ test('max.connections: the connection over the limit is closed, a freed slot is 
   for (const c of open) assert.equal((await c.request(API_VERSIONS, 3, versionsBody)).errorCode, 0, 'connections within the limit keep working');
   for (const c of open) c.destroy();
 });
+
+test('queued.max.request.bytes: a produce that does not fit waits unread while a half-sent frame holds the memory; small requests are served meanwhile', async () => {
+  const tb = await start({ 'queued.max.request.bytes': 3000, 'socket.request.max.bytes': MAX_REQUEST, 'num.partitions': 1 });
+  const meta = await WireClient.connect(tb.port);
+  await meta.request(3, 12, { topics: [{ name: 'pool', topicId: 'AAAAAAAAAAAAAAAAAAAAAA' }], allowAutoTopicCreation: true });
+
+  // 2500 of the 3000 bytes reserved by a frame whose body never comes.
+  const holder = await WireClient.connect(tb.port);
+  const prefix = Buffer.alloc(4);
+  prefix.writeInt32BE(2500, 0);
+  holder.write(Buffer.concat([prefix, Buffer.alloc(10)]));
+
+  const producer = await WireClient.connect(tb.port);
+  producer.write(produceFrameOfSize('pool', 1000));
+  // Requests that fit in the 500 bytes left are answered, on other connections.
+  assert.equal((await meta.request(API_VERSIONS, 3, versionsBody)).errorCode, 0);
+  assert.equal(await producer.nextFrame(300), null, 'the produce is not read while the memory is held');
+
+  holder.destroy();
+  const answer = await producer.nextFrame();
+  assert.ok(answer, 'answered once the holder left');
+  const responses = decodeResponse(PRODUCE, 9, answer).body.responses as { partitionResponses: { errorCode: number }[] }[];
+  assert.equal(responses[0].partitionResponses[0].errorCode, 0);
+  for (const c of [meta, producer]) c.destroy();
+});
+
+test('fetch.max.bytes caps the bytes a fetch may ask for', async () => {
+  const tb = await start({ 'fetch.max.bytes': 1024, 'num.partitions': 1 });
+  const c = await WireClient.connect(tb.port);
+  await c.request(3, 12, { topics: [{ name: 'capped', topicId: 'AAAAAAAAAAAAAAAAAAAAAA' }], allowAutoTopicCreation: true });
+  for (let i = 0; i < 3; i++) {
+    const records = buildRecordBatch({ records: [{ value: Buffer.alloc(600, 'v') }] });
+    await c.request(PRODUCE, 9, { transactionalId: null, acks: -1, timeoutMs: 5000, topicData: [{ name: 'capped', partitionData: [{ index: 0, records }] }] });
+  }
+  const fetch = await c.request(1, 11, {
+    replicaId: -1, maxWaitMs: 0, minBytes: 0, maxBytes: 10_000_000, isolationLevel: 0, sessionId: 0, sessionEpoch: -1,
+    topics: [{ topic: 'capped', partitions: [{ partition: 0, currentLeaderEpoch: -1, fetchOffset: 0, logStartOffset: -1, partitionMaxBytes: 10_000_000 }] }],
+    forgottenTopicsData: [], rackId: '',
+  });
+  const records = (fetch.responses as { partitions: { errorCode: number; records: Buffer | null }[] }[])[0].partitions[0];
+  assert.equal(records.errorCode, 0);
+  const size = records.records?.length ?? 0;
+  assert.ok(size > 600 && size <= 1024, `one ~650-byte batch of three fits in fetch.max.bytes=1024, got ${size} bytes`);
+  c.destroy();
+});

@@ -65,7 +65,13 @@ const SERVER_DEFS: readonly ConfigDef[] = [
   define({ name: 'max.connections.per.ip.overrides', type: 'string', default: '', validator: perIpOverrides, updateMode: 'cluster-wide',
     doc: 'Per-IP or per-host limits overriding max.connections.per.ip, as host:count,...' }),
   define({ name: 'queued.max.requests', type: 'int', default: 500, validator: atLeast(1), importance: 'high',
-    doc: 'Requests in flight before the broker stops reading from connections.' }),
+    doc: 'Requests read from one connection and not yet answered before the broker stops reading from it (Kafka counts its request queue broker-wide; Brook has no such queue).' }),
+  // Bounded by default, unlike Kafka: Brook is one process, and without a bound 20 clients each
+  // sending 60 MB of a 100 MB request took it from 74 MB to 1.2 GB. 256 MiB admits two requests
+  // of the largest default size (socket.request.max.bytes) beside ordinary traffic and matches
+  // the tail caches' budget, so request and cache memory together stay near half a GiB.
+  define({ name: 'queued.max.request.bytes', type: 'long', default: 268435456, kafkaDefault: '-1',
+    doc: 'Bytes of requests being received or not yet answered, across all connections, before the broker stops reading new requests; -1 means unbounded. A single request larger than this is read when no other request holds memory.' }),
   define({ name: 'fetch.max.bytes', type: 'int', default: 57671680, validator: atLeast(1024),
     doc: 'Maximum bytes returned by one fetch request.' }),
   define({ name: 'num.network.threads', type: 'int', default: 3, validator: atLeast(1), importance: 'high', updateMode: 'cluster-wide', ignored: true,

@@ -49,6 +49,8 @@ export class BrokerConfig {
   /** Host or IP -> connection limit. */
   readonly maxConnectionsPerIpOverrides: ReadonlyMap<string, number>;
   readonly queuedMaxRequests: number;
+  /** ≤ 0: unbounded. */
+  readonly queuedMaxRequestBytes: number;
   readonly fetchMaxBytes: number;
 
   readonly logRetentionCheckIntervalMs: number;
@@ -158,6 +160,7 @@ export class BrokerConfig {
     this.maxConnectionsPerIp = this.num('max.connections.per.ip');
     this.maxConnectionsPerIpOverrides = parsePerIpOverrides(this.string('max.connections.per.ip.overrides'));
     this.queuedMaxRequests = this.num('queued.max.requests');
+    this.queuedMaxRequestBytes = this.num('queued.max.request.bytes');
     this.fetchMaxBytes = this.num('fetch.max.bytes');
 
     this.logRetentionCheckIntervalMs = this.num('log.retention.check.interval.ms');

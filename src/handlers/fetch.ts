@@ -1,8 +1,8 @@
 // Fetch v4-17 (v0-3 need the pre-0.11 message formats). Whole batches are returned as slices
 // of the log, never decoded. Long polling: a fetch with fewer than min.bytes parks until
-// appends to its partitions bring enough bytes or max.wait.ms passes. max.bytes and
-// partition max bytes are honoured, except that the first partition with data always returns
-// at least one whole batch, as Kafka does. Fetch sessions (KIP-227) are not kept: every answer
+// appends to its partitions bring enough bytes or max.wait.ms passes. max.bytes (capped by the
+// broker's fetch.max.bytes) and partition max bytes are honoured, except that the first
+// partition with data always returns at least one whole batch, as Kafka does. Fetch sessions (KIP-227) are not kept: every answer
 // carries session id 0 ("no session"), so clients keep sending full fetch requests; a request
 // for an existing session gets FETCH_SESSION_ID_NOT_FOUND. read_committed reads up to the last
 // stable offset, which equals the high watermark until transactions exist.
@@ -55,7 +55,9 @@ function erroredPartition(index: number, errorCode: number, beforeRead = false):
 
 /** One pass over every requested partition; returns the response body and the bytes found. */
 function readAll(req: FetchRequest, ctx: RequestContext, resolved: Resolved[]): { responses: FetchResponseFetchableTopicResponse[]; bytes: number; errors: boolean } {
-  let remaining = req.maxBytes;
+  // fetch.max.bytes caps what a client may ask for, as Kafka does for consumers: every byte
+  // read from disk for a response is held in memory until the client has read it.
+  let remaining = Math.min(req.maxBytes, ctx.broker.config.fetchMaxBytes);
   let bytes = 0;
   let errors = false;
   const byId = ctx.apiVersion >= TOPIC_IDS_FROM;

@@ -28,6 +28,8 @@ async function withServer(opts: { maxRequestBytes?: number; maxConnections?: num
     handlers,
     broker,
     maxRequestBytes: opts.maxRequestBytes ?? 1 << 20,
+    queuedMaxRequestBytes: -1,
+    queuedMaxRequests: 500,
     maxConnections: opts.maxConnections ?? 100,
     maxConnectionsPerIp: 100,
     connectionsMaxIdleMs: 60_000,

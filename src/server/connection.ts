@@ -10,12 +10,18 @@ import { CLOSE_CONNECTION, NO_RESPONSE, type Handler, type RequestContext } from
 import type { BrokerContext } from '../handlers/broker-context.js';
 import type { RateLimitedLog } from './rate-limited-log.js';
 import { RequestTrace } from './request-log.js';
+import type { MemoryPool } from './memory-pool.js';
+import { FrameBuffer } from './frame-buffer.js';
 
 export interface ConnectionOptions {
   readonly id: number;
   readonly handlers: ReadonlyMap<number, Handler>;
   readonly broker: BrokerContext;
   readonly maxRequestBytes: number;
+  /** queued.max.request.bytes, shared by all connections. */
+  readonly memory: MemoryPool;
+  /** queued.max.requests: requests read and not yet answered before reading stops. */
+  readonly maxInFlight: number;
   readonly log: Logger;
   /** Warnings a client can provoke at will go through this (shared by the server's connections). */
   readonly warnings: RateLimitedLog;
@@ -26,19 +32,38 @@ export interface ConnectionOptions {
 interface Slot {
   done: boolean;
   chunks: Buffer[] | null;
+  /** Reserved in the memory pool for the request; 0 once released. */
+  bytes: number;
+}
+
+/** A frame whose size is known and whose bytes are reserved, filled as they arrive. */
+interface Incoming {
+  readonly size: number;
+  /** Set when the frame spans reads. */
+  buf: FrameBuffer | null;
 }
 
 /**
  * One client connection: reassembles frames from socket chunks, dispatches each request as it
  * arrives (clients pipeline), and writes responses in request order, corked so that a burst of
- * finished responses leaves in one writev. Reading pauses while the socket is not draining.
+ * finished responses leaves in one writev. Reading pauses while the socket is not draining,
+ * while queued.max.requests requests are unanswered, and while the next request's bytes cannot
+ * be reserved in the broker's memory pool.
  */
 export class Connection {
+  /** Bytes read but not yet part of a frame: at most what one read brought beyond a frame. */
   private readonly chunks: Buffer[] = [];
   private buffered = 0;
   private readonly slots: Slot[] = [];
   private closed = false;
   private readonly clientHost: string;
+  /** The frame being received; its size is reserved in the pool. */
+  private incoming: Incoming | null = null;
+  /** Withdraws a pending reservation; set while waiting for memory. */
+  private cancelWait: (() => void) | null = null;
+  private writeBlocked = false;
+  private paused = false;
+  private reading = false;
 
   constructor(
     private readonly socket: Socket,
@@ -47,7 +72,10 @@ export class Connection {
     this.clientHost = `${socket.remoteAddress ?? ''}:${socket.remotePort ?? 0}`;
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
-    socket.on('drain', () => socket.resume());
+    socket.on('drain', () => {
+      this.writeBlocked = false;
+      this.read();
+    });
     socket.on('error', () => this.close());
     socket.on('close', () => this.close());
   }
@@ -56,23 +84,100 @@ export class Connection {
     if (this.closed) return;
     this.closed = true;
     this.socket.destroy();
+    this.cancelWait?.();
+    this.cancelWait = null;
+    if (this.incoming) {
+      this.incoming.buf?.discard();
+      this.opts.memory.release(this.incoming.size);
+    }
+    this.incoming = null;
+    this.chunks.length = 0;
+    this.buffered = 0;
+    // Unfinished requests release their bytes when their handlers finish (complete()).
+    for (const s of this.slots) if (s.done) this.release(s);
+    this.slots.length = 0;
     this.opts.onClose();
   }
 
   private onData(chunk: Buffer): void {
     this.chunks.push(chunk);
     this.buffered += chunk.length;
-    while (!this.closed && this.buffered >= 4) {
-      const size = this.peekSize();
-      // Checked before anything is allocated for the frame (socket.request.max.bytes).
-      if (size < 0 || size > this.opts.maxRequestBytes) {
-        this.warn({ size }, 'closing connection: request size out of bounds');
-        return this.close();
-      }
-      if (this.buffered < 4 + size) return;
-      this.take(4);
-      this.dispatch(this.take(size));
+    this.read();
+  }
+
+  /** Frames what is buffered, as far as the limits allow, then pauses or resumes the socket. */
+  private read(): void {
+    // Re-entered when a request dispatched below completes synchronously: the running loop
+    // picks up the new state, and recursion would grow with the frames buffered.
+    if (this.reading || this.closed) return;
+    this.reading = true;
+    try {
+      this.readFrames();
+    } finally {
+      this.reading = false;
     }
+    if (!this.closed) this.setPaused(this.writeBlocked || this.cancelWait !== null || this.slots.length >= this.opts.maxInFlight);
+  }
+
+  private readFrames(): void {
+    while (!this.closed && !this.writeBlocked && this.cancelWait === null && this.slots.length < this.opts.maxInFlight) {
+      if (this.incoming === null) {
+        if (this.buffered < 4) return;
+        const size = this.peekSize();
+        // Checked before anything is allocated for the frame (socket.request.max.bytes).
+        if (size < 0 || size > this.opts.maxRequestBytes) {
+          this.warn({ size }, 'closing connection: request size out of bounds');
+          return this.close();
+        }
+        if (!this.opts.memory.tryAllocate(size)) {
+          this.cancelWait = this.opts.memory.waitFor(size, () => {
+            this.cancelWait = null;
+            this.admit(size);
+            this.read();
+          });
+          return;
+        }
+        this.admit(size);
+      }
+      const frame = this.fill(this.incoming!);
+      if (!frame) return;
+      this.incoming = null;
+      this.dispatch(frame, frame.length);
+    }
+  }
+
+  /** The frame's bytes are reserved: consume its size prefix. */
+  private admit(size: number): void {
+    this.take(4);
+    this.incoming = { size, buf: null };
+  }
+
+  /** The whole frame once it has arrived, else null. One inside what is buffered is a slice of it. */
+  private fill(f: Incoming): Buffer | null {
+    if (f.buf === null) {
+      if (this.buffered >= f.size) return this.take(f.size);
+      f.buf = new FrameBuffer(f.size);
+    }
+    while (!f.buf.complete && this.chunks.length > 0) {
+      const c = this.chunks[0];
+      const used = f.buf.write(c);
+      this.buffered -= used;
+      if (used === c.length) this.chunks.shift();
+      else this.chunks[0] = c.subarray(used);
+    }
+    return f.buf.complete ? f.buf.take() : null;
+  }
+
+  private setPaused(paused: boolean): void {
+    if (paused === this.paused) return;
+    this.paused = paused;
+    if (paused) this.socket.pause();
+    else this.socket.resume();
+  }
+
+  private release(slot: Slot): void {
+    this.opts.memory.release(slot.bytes);
+    slot.bytes = 0;
   }
 
   private peekSize(): number {
@@ -106,25 +211,28 @@ export class Connection {
     return out;
   }
 
-  private dispatch(frame: Buffer): void {
+  /** `bytes`: reserved for this request in the pool, released once its response is written. */
+  private dispatch(frame: Buffer, bytes: number): void {
     const r = new Reader(frame);
+    const slot: Slot = { done: false, chunks: null, bytes };
     let header;
     try {
       header = readRequestHeaderPrefix(r);
     } catch {
       this.warn({ size: frame.length }, 'closing connection: malformed request header');
+      this.release(slot);
       return this.close();
     }
     const { apiKey, apiVersion, correlationId } = header;
     const handler = this.opts.handlers.get(apiKey);
     if (!handler) {
       this.warn({ apiKey, apiVersion }, 'closing connection: unknown API key');
+      this.release(slot);
       return this.close();
     }
     const trace = RequestTrace.start(this.opts.log, handler.name, apiVersion, correlationId, this.clientHost, this.opts.id);
     const supported = apiVersion >= handler.minVersion && apiVersion <= handler.maxVersion;
     const codecs = apiCodecs.get(apiKey, apiVersion);
-    const slot: Slot = { done: false, chunks: null };
     this.slots.push(slot);
 
     if (!supported || !codecs) {
@@ -139,7 +247,8 @@ export class Connection {
       }
       if (!codecs) {
         trace?.closed('unsupported version');
-        return this.close();
+        this.close();
+        return this.complete(slot, null);
       }
       trace?.answered({ errorCode: ErrorCode.UNSUPPORTED_VERSION });
       return this.complete(slot, this.encodeError(apiKey, apiVersion, correlationId, codecs, ErrorCode.UNSUPPORTED_VERSION));
@@ -152,7 +261,8 @@ export class Connection {
       request = codecs.request.decode(r);
     } catch (err) {
       this.warn({ apiKey, apiVersion, err: String(err) }, 'closing connection: malformed request');
-      return this.close();
+      this.close();
+      return this.complete(slot, null);
     }
     if (trace) trace.clientId = clientId;
     const ctx = this.context(apiVersion, correlationId, clientId);
@@ -168,7 +278,8 @@ export class Connection {
       }
       if (res === CLOSE_CONNECTION) {
         trace?.closed('handler closed the connection');
-        return this.close();
+        this.close();
+        return this.complete(slot, null);
       }
       try {
         const chunks = this.encode(apiKey, correlationId, codecs.flexible, codecs.response.encode, res as Record<string, unknown>);
@@ -222,17 +333,26 @@ export class Connection {
     return this.encode(apiKey, correlationId, codecs.flexible, codecs.response.encode, { errorCode: code });
   }
 
+  /** Records a finished request; every dispatched slot passes here exactly once. */
   private complete(slot: Slot, chunks: Buffer[] | null): void {
     slot.done = true;
     slot.chunks = chunks;
-    if (this.closed || this.slots[0] !== slot) return;
+    if (this.closed) return this.release(slot);
+    if (this.slots[0] !== slot) return;
     this.socket.cork();
     let draining = true;
+    let written = 0;
     while (this.slots.length > 0 && this.slots[0].done) {
       const s = this.slots.shift()!;
       if (s.chunks) for (const c of s.chunks) draining = this.socket.write(c);
+      s.chunks = null;
+      written += s.bytes;
+      s.bytes = 0;
     }
     this.socket.uncork();
-    if (!draining) this.socket.pause();
+    if (!draining) this.writeBlocked = true;
+    // After the writes: waking a waiting connection may run its requests right here.
+    this.opts.memory.release(written);
+    this.read();
   }
 }

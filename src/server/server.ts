@@ -2,6 +2,7 @@ import { createServer, type Server as NetServer, type Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { Connection } from './connection.js';
 import { RateLimitedLog } from './rate-limited-log.js';
+import { MemoryPool } from './memory-pool.js';
 import type { Handler } from '../handlers/handler.js';
 import type { BrokerContext } from '../handlers/broker-context.js';
 
@@ -12,6 +13,10 @@ export interface ServerOptions {
   readonly broker: BrokerContext;
   /** socket.request.max.bytes */
   readonly maxRequestBytes: number;
+  /** queued.max.request.bytes: request bytes held across all connections; ≤ 0 is unbounded. */
+  readonly queuedMaxRequestBytes: number;
+  /** queued.max.requests: unanswered requests per connection before it is no longer read. */
+  readonly queuedMaxRequests: number;
   /** max.connections */
   readonly maxConnections: number;
   /** max.connections.per.ip */
@@ -43,9 +48,11 @@ export class Server {
   private readonly handlers: Map<number, Handler>;
   private limits: ConnectionLimits;
   private readonly warnings: RateLimitedLog;
+  readonly memory: MemoryPool;
 
   constructor(private readonly opts: ServerOptions) {
     this.handlers = new Map(opts.handlers.map((h) => [h.apiKey, h]));
+    this.memory = new MemoryPool(opts.queuedMaxRequestBytes);
     this.limits = {
       maxConnections: opts.maxConnections,
       maxConnectionsPerIp: opts.maxConnectionsPerIp,
@@ -88,6 +95,8 @@ export class Server {
       handlers: this.handlers,
       broker: this.opts.broker,
       maxRequestBytes: this.opts.maxRequestBytes,
+      memory: this.memory,
+      maxInFlight: this.opts.queuedMaxRequests,
       log: this.opts.log,
       warnings: this.warnings,
       onClose: () => {
