@@ -135,7 +135,7 @@ test('every codec platformatic writes is stored as such and read back by platfor
     ['gzip', 1],
     ['snappy', 2],
     ['lz4', 3],
-    ['zstd', 4], // with zstd-napi standing in for Node 22's zlib zstd
+    ['zstd', 4], // with @toondepauw/node-zstd standing in for Node 22's zlib zstd
   ] as const;
   const expected: string[] = [];
   for (const [name] of codecs) {

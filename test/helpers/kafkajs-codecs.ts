@@ -6,9 +6,11 @@
 import kafkajs from 'kafkajs';
 import { compressSync as snappyCompress, uncompressSync as snappyUncompress } from 'snappy';
 import { compressFrameSync, decompressFrameSync } from 'lz4-napi';
-import { compress as zstdCompress, decompress as zstdDecompress } from 'zstd-napi';
+import { Decoder as ZstdDecoder, Encoder as ZstdEncoder } from '@toondepauw/node-zstd';
 
 const { CompressionCodecs, CompressionTypes } = kafkajs;
+const zstdEncoder = new ZstdEncoder(3);
+const zstdDecoder = new ZstdDecoder();
 
 interface Codec {
   compress(encoder: { buffer: Buffer }): Promise<Buffer>;
@@ -40,8 +42,8 @@ const codecs: Record<number, Codec> = {
     decompress: async (b) => decompressFrameSync(b),
   },
   [CompressionTypes.ZSTD]: {
-    compress: async (e) => zstdCompress(e.buffer),
-    decompress: async (b) => zstdDecompress(b),
+    compress: async (e) => zstdEncoder.encodeSync(e.buffer),
+    decompress: async (b) => zstdDecoder.decodeSync(b),
   },
 };
 

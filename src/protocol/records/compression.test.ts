@@ -50,6 +50,17 @@ describe('compression codecs', () => {
     assert.deepEqual(snappyDecompress(rawSnappy(payload)), payload);
   });
 
+  it('zstd: reads a frame without a content size, as the Java client streams it', () => {
+    // `zstd -c` from a pipe: frame header descriptor 0x04 (no content size, not single-segment).
+    const streamed = Buffer.from(
+      '28b52ffd045885040022081213b017d20100b961922249b6edbda5ec6712070143f4e9edecebd2ab539fde4e3e2ebc38f1e1e5e4e3c26bd39eddcdbd2dbb36edd91533f0004b5d34cdd3cbb9376479301404842127208093d2036594b18c329451c632ca504619ca2843196594b18c329471193b65e8959157065e197765d8955157065d197365c86524838c6490810c3290410623c359f4021b1972b8',
+      'hex',
+    );
+    assert.equal(streamed[4] & 0xe0, 0, 'no content size in the frame header');
+    const expected = Array.from({ length: 40 }, (_, i) => `record-${i % 7}-${i};`).join('');
+    assert.equal(decompress(CompressionType.ZSTD, streamed).toString(), expected);
+  });
+
   it('rejects corrupt input by throwing', () => {
     const framed = snappyXerialCompress(payload);
     assert.throws(() => snappyDecompress(framed.subarray(0, framed.length - 10)));

@@ -1,8 +1,12 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { compressFrameSync, decompressFrameSync } from 'lz4-napi';
 import { compressSync as snappyCompressSync, uncompressSync as snappyUncompressSync } from 'snappy';
-import { compress as zstdCompress, decompress as zstdDecompress } from 'zstd-napi';
+import { Decoder as ZstdDecoder, Encoder as ZstdEncoder } from '@toondepauw/node-zstd';
 import { CompressionType } from './record-batch.js';
+
+/** Level 3: zstd's default, and Kafka's compression.zstd.level default. */
+const zstdEncoder = new ZstdEncoder(3);
+const zstdDecoder = new ZstdDecoder();
 
 /**
  * The four codecs of a v2 record batch, applied to the bytes of its records section (everything
@@ -21,7 +25,7 @@ import { CompressionType } from './record-batch.js';
  *   are linked ("Dependent block stream is unsupported"); lz4-napi writes independent blocks
  *   without checksums (FLG 0x60), which the Java client and librdkafka accept.
  * - zstd: a standard zstd frame. The Java client streams it, so the frame may lack a content
- *   size; zstd-napi's decompressor falls back to streaming for those.
+ *   size; @toondepauw/node-zstd decodes such frames as a stream (checked in compression.test.ts).
  *
  * Corrupt input makes the native codec throw; callers that decode untrusted bytes catch it and
  * answer CORRUPT_MESSAGE.
@@ -44,7 +48,7 @@ export function compress(codec: number, data: Buffer): Buffer {
     case CompressionType.LZ4:
       return compressFrameSync(data);
     case CompressionType.ZSTD:
-      return zstdCompress(data);
+      return zstdEncoder.encodeSync(data);
     default:
       throw new RangeError(`Unknown compression type id: ${codec}`);
   }
@@ -61,7 +65,7 @@ export function decompress(codec: number, data: Buffer): Buffer {
     case CompressionType.LZ4:
       return decompressFrameSync(data);
     case CompressionType.ZSTD:
-      return zstdDecompress(data);
+      return zstdDecoder.decodeSync(data);
     default:
       throw new RangeError(`Unknown compression type id: ${codec}`);
   }
