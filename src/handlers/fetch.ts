@@ -106,6 +106,7 @@ export const fetchHandler = defineHandler<FetchRequest, FetchResponse>({
   name: 'Fetch',
   minVersion: 4,
   maxVersion: 17,
+  onePerConnection: true,
   async handle(req, ctx) {
     if (req.sessionId !== 0) {
       return { throttleTimeMs: 0, errorCode: ErrorCode.FETCH_SESSION_ID_NOT_FOUND, sessionId: 0, responses: [] };

@@ -27,6 +27,13 @@ export interface Handler<Req = never, Res = unknown> {
   readonly name: string;
   readonly minVersion: number;
   readonly maxVersion: number;
+  /**
+   * Handle at most one request of this API per connection at a time: the next waits until the
+   * previous answer has left the process (its socket drained). For APIs whose answers can be
+   * large (Fetch: up to fetch.max.bytes), so that a client pipelining them without reading
+   * cannot make the broker hold one answer per request. Kafka handles every request this way.
+   */
+  readonly onePerConnection?: boolean;
   handle(request: Req, ctx: RequestContext): HandlerResult<Res>;
 }
 

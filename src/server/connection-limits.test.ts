@@ -30,9 +30,12 @@ class HeldHandler {
   }
 }
 
-async function withServer(opts: { bytes: number; requests?: number; maxRequestBytes?: number }, fn: (server: Server, port: number, h: HeldHandler) => Promise<void>): Promise<void> {
+async function withServer(
+  opts: { bytes: number; requests?: number; maxRequestBytes?: number; extra?: Handler[] },
+  fn: (server: Server, port: number, h: HeldHandler) => Promise<void>,
+): Promise<void> {
   const h = new HeldHandler();
-  const handlers = [apiVersionsHandler, h.handler] as unknown as Handler[];
+  const handlers = [apiVersionsHandler, h.handler, ...(opts.extra ?? [])] as unknown as Handler[];
   const broker = { apiVersions: handlers.map((x) => ({ apiKey: x.apiKey, minVersion: x.minVersion, maxVersion: x.maxVersion })) } as unknown as BrokerContext;
   const server = new Server({
     host: '127.0.0.1',
@@ -189,6 +192,39 @@ test('queued.max.requests: a connection with that many unanswered requests is no
     }
     await until('all answers', () => answers.length === 5);
     assert.deepEqual(answers, [1, 2, 3, 4, 5]);
+    s.destroy();
+  });
+});
+
+test('a one-per-connection API (Fetch) is handled one request at a time, the next once the previous answer has drained', async () => {
+  // A SyncGroup stand-in with Fetch's rule and a 32 MB answer: more than the socket buffers
+  // take, so a client that does not read leaves the answer queued in the broker.
+  let calls = 0;
+  const big = defineHandler<unknown, { errorCode: number; assignment: Buffer }>({
+    apiKey: 14,
+    name: 'SyncGroup',
+    minVersion: 5,
+    maxVersion: 5,
+    onePerConnection: true,
+    handle: async () => {
+      calls++;
+      return { errorCode: 0, assignment: Buffer.alloc(32 << 20) };
+    },
+  });
+  await withServer({ bytes: 1 << 20, extra: [big as unknown as Handler] }, async (_server, port) => {
+    const s = await open(port);
+    s.pause(); // reads nothing yet
+    const body = { groupId: 'g', generationId: 1, memberId: 'm', groupInstanceId: null, protocolType: null, protocolName: null, assignments: [] };
+    s.write(Buffer.concat([1, 2, 3].map((id) => encodeRequest(14, 5, id, body, 't'))));
+    await until('the first request to be handled', () => calls === 1);
+    await settle();
+    assert.equal(calls, 1, 'the others wait while the first answer is undelivered');
+
+    let received = 0;
+    s.on('data', (d: Buffer) => (received += d.length));
+    s.resume();
+    await until('all three answers', () => received >= 3 * (32 << 20));
+    assert.equal(calls, 3);
     s.destroy();
   });
 });

@@ -34,6 +34,8 @@ interface Slot {
   chunks: Buffer[] | null;
   /** Reserved in the memory pool for the request; 0 once released. */
   bytes: number;
+  /** Handed to the socket. */
+  sent: boolean;
 }
 
 /** A frame whose size is known and whose bytes are reserved, filled as they arrive. */
@@ -62,6 +64,10 @@ export class Connection {
   /** Withdraws a pending reservation; set while waiting for memory. */
   private cancelWait: (() => void) | null = null;
   private writeBlocked = false;
+  /** The request of a one-per-connection API being handled or whose answer has not drained. */
+  private exclusive: Slot | null = null;
+  /** Requests of one-per-connection APIs waiting for it, in arrival order. */
+  private readonly waitingExclusive: { slot: Slot; run: () => void }[] = [];
   private paused = false;
   private reading = false;
 
@@ -74,6 +80,7 @@ export class Connection {
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('drain', () => {
       this.writeBlocked = false;
+      this.nextExclusive();
       this.read();
     });
     socket.on('error', () => this.close());
@@ -95,6 +102,8 @@ export class Connection {
     this.buffered = 0;
     // Unfinished requests release their bytes when their handlers finish (complete()).
     for (const s of this.slots) if (s.done) this.release(s);
+    for (const w of this.waitingExclusive) this.release(w.slot); // never to be handled
+    this.waitingExclusive.length = 0;
     this.slots.length = 0;
     this.opts.onClose();
   }
@@ -214,7 +223,7 @@ export class Connection {
   /** `bytes`: reserved for this request in the pool, released once its response is written. */
   private dispatch(frame: Buffer, bytes: number): void {
     const r = new Reader(frame);
-    const slot: Slot = { done: false, chunks: null, bytes };
+    const slot: Slot = { done: false, chunks: null, bytes, sent: false };
     let header;
     try {
       header = readRequestHeaderPrefix(r);
@@ -289,13 +298,27 @@ export class Connection {
         onError(err);
       }
     };
-    try {
-      const result = handler.handle(request as never, ctx);
-      if (result instanceof Promise) result.then(onResult, onError);
-      else onResult(result);
-    } catch (err) {
-      onError(err);
-    }
+    const run = (): void => {
+      try {
+        const result = handler.handle(request as never, ctx);
+        if (result instanceof Promise) result.then(onResult, onError);
+        else onResult(result);
+      } catch (err) {
+        onError(err);
+      }
+    };
+    if (!handler.onePerConnection) return run();
+    if (this.exclusive !== null) return void this.waitingExclusive.push({ slot, run });
+    this.exclusive = slot;
+    run();
+  }
+
+  /** Starts the next waiting one-per-connection request once the previous answer has drained. */
+  private nextExclusive(): void {
+    if (this.closed || this.exclusive === null || !this.exclusive.sent || this.writeBlocked) return;
+    const next = this.waitingExclusive.shift();
+    this.exclusive = next?.slot ?? null;
+    next?.run();
   }
 
   /** Rate-limited per client address: a client can provoke these as often as it likes. */
@@ -346,6 +369,7 @@ export class Connection {
       const s = this.slots.shift()!;
       if (s.chunks) for (const c of s.chunks) draining = this.socket.write(c);
       s.chunks = null;
+      s.sent = true;
       written += s.bytes;
       s.bytes = 0;
     }
@@ -353,6 +377,7 @@ export class Connection {
     if (!draining) this.writeBlocked = true;
     // After the writes: waking a waiting connection may run its requests right here.
     this.opts.memory.release(written);
+    this.nextExclusive();
     this.read();
   }
 }
