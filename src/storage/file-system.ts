@@ -2,6 +2,52 @@ import * as fs from 'node:fs';
 import { dirname } from 'node:path';
 
 /**
+ * `mkdir -p` that fails instead of spinning. Node's own recursive mkdirSync loops forever (100 %
+ * CPU, signals never handled) where mkdir answers ENOENT although the parent exists, as /proc
+ * does, and reports a read-only file system as ENOENT. Here each level is created once: an
+ * error names the path that failed and keeps the code the kernel gave (EROFS, EACCES, ENOTDIR,
+ * ENOSPC, ...).
+ */
+export function makeDirectories(path: string): void {
+  try {
+    makeDirectory(path);
+  } catch (err) {
+    // ENOENT: a missing parent, unless the parent exists (then mkdir has nothing more to try).
+    const parent = dirname(path);
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || parent === path || isDirectoryPath(parent)) throw err;
+    makeDirectories(parent);
+    makeDirectory(path);
+  }
+}
+
+/** One level; an existing directory is success (another process may have just made it). */
+function makeDirectory(path: string): void {
+  try {
+    fs.mkdirSync(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    if (!isDirectoryPath(path)) throw errnoError('ENOTDIR', `${path} exists and is not a directory`, path);
+  }
+}
+
+function isDirectoryPath(path: string): boolean {
+  try {
+    return fs.statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/** An Error shaped like the ones node:fs throws (code, path), for callers that classify them. */
+export function errnoError(code: string, message: string, path: string): NodeJS.ErrnoException {
+  const err: NodeJS.ErrnoException = new Error(`${code}: ${message}`);
+  err.code = code;
+  err.path = path;
+  return err;
+}
+
+
+/**
  * The file-system calls the storage layer makes, injectable so that crash tests can cut a write
  * in half or count fsyncs. The append, read and truncate paths are synchronous on purpose (a
  * positional write or read of a few KB is a short syscall, and staying synchronous keeps a
@@ -48,7 +94,7 @@ export const nodeFileSystem: FileSystem = {
   renameSync: (from, to) => fs.renameSync(from, to),
   unlinkSync: (path) => fs.unlinkSync(path),
   readdirSync: (path) => fs.readdirSync(path),
-  mkdirSync: (path) => void fs.mkdirSync(path, { recursive: true }),
+  mkdirSync: (path) => makeDirectories(path),
   rmSync: (path) => fs.rmSync(path, { recursive: true, force: true }),
   existsSync: (path) => fs.existsSync(path),
   isDirectory: (path) => {
