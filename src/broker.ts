@@ -3,6 +3,9 @@ import { BrokerConfig } from './config/broker-config.js';
 import { ConfigStore } from './config/config-store.js';
 import { DynamicConfigFile } from './config/dynamic-config-file.js';
 import { LogManager } from './storage/log-manager.js';
+import { DataDirLock } from './storage/data-dir-lock.js';
+import { nodeFileSystem } from './storage/file-system.js';
+import { dataDirError, listenError } from './startup-error.js';
 import { Cluster, type ClusterEvents, type Topic } from './cluster/cluster.js';
 import type { TopicSettingsResolver } from './cluster/topic-settings.js';
 import { Server } from './server/server.js';
@@ -45,22 +48,59 @@ export interface BrokerHooks {
 /**
  * The composition root: config -> storage -> cluster -> coordinators -> handlers -> server.
  * Nothing else wires layers together, so each can be built and tested alone.
+ *
+ * Start-up order: create the data directory, lock it (nothing in it is read or written before),
+ * load the dynamic configs, recover the logs, load the topics, listen. A failure the operator
+ * can fix rejects with a StartupError (one line, an exit code); whatever was opened is closed
+ * and the lock released.
  */
 export async function createBroker(config: BrokerConfig, log: Logger = createLogger({ level: 'warn' }), hooks: BrokerHooks = {}): Promise<Broker> {
   log.info({ version: brookVersion(), dataDir: config.dataDir, nodeId: config.nodeId }, 'starting Brook');
-  // Dynamic broker and group settings (AlterConfigs) saved in the data directory apply from here.
-  const configs = new ConfigStore(config, new DynamicConfigFile(config.dataDir));
-  for (const warning of configs.warnings) log.warn(warning);
-  const settings: TopicSettingsResolver = {
-    validate: (overrides) => configs.validateTopicConfigs(overrides),
-    resolve: (overrides) => configs.logConfig(overrides),
-  };
-  // Logs found at startup are recovered with the broker's defaults until their topic's own
-  // settings are applied (Cluster.open), so storage never guesses Kafka's defaults itself.
-  const recoveryStarted = performance.now();
-  const logs = await LogManager.open(config.dataDir, { defaultConfig: configs.defaultLogConfig });
-  log.info({ logs: logs.existingLogs().length, ms: elapsedMs(recoveryStarted) }, 'logs recovered');
-  const cluster = await Cluster.open({ dataDir: config.dataDir, nodeId: config.nodeId, logs, settings, events: clusterEvents(log) });
+  const { dataDir } = config;
+  let lock: DataDirLock;
+  try {
+    nodeFileSystem.mkdirSync(dataDir);
+    lock = await DataDirLock.acquire(dataDir);
+  } catch (err) {
+    throw dataDirError(dataDir, err) ?? err;
+  }
+  const undo: (() => Promise<void> | void)[] = [() => lock.release()];
+  try {
+    return await compose(config, log, hooks, lock, undo);
+  } catch (err) {
+    for (const step of undo.reverse()) {
+      try {
+        await step();
+      } catch (cleanupErr) {
+        log.warn({ err: cleanupErr }, 'cleanup after a failed start failed');
+      }
+    }
+    throw err;
+  }
+}
+
+async function compose(config: BrokerConfig, log: Logger, hooks: BrokerHooks, lock: DataDirLock, undo: (() => Promise<void> | void)[]): Promise<Broker> {
+  let configs: ConfigStore;
+  let logs: LogManager;
+  let cluster: Cluster;
+  try {
+    // Dynamic broker and group settings (AlterConfigs) saved in the data directory apply from here.
+    configs = new ConfigStore(config, new DynamicConfigFile(config.dataDir));
+    for (const warning of configs.warnings) log.warn(warning);
+    const settings: TopicSettingsResolver = {
+      validate: (overrides) => configs.validateTopicConfigs(overrides),
+      resolve: (overrides) => configs.logConfig(overrides),
+    };
+    // Logs found at startup are recovered with the broker's defaults until their topic's own
+    // settings are applied (Cluster.open), so storage never guesses Kafka's defaults itself.
+    const recoveryStarted = performance.now();
+    logs = await LogManager.open(config.dataDir, { defaultConfig: configs.defaultLogConfig });
+    undo.push(() => logs.close());
+    log.info({ logs: logs.existingLogs().length, ms: elapsedMs(recoveryStarted) }, 'logs recovered');
+    cluster = await Cluster.open({ dataDir: config.dataDir, nodeId: config.nodeId, logs, settings, events: clusterEvents(log) });
+  } catch (err) {
+    throw dataDirError(config.dataDir, err) ?? err;
+  }
 
   const offsetsTopic = new OffsetsTopicLog(cluster, { partitions: config.offsetsTopicNumPartitions, segmentBytes: config.offsetsTopicSegmentBytes });
   const groups = createGroupCoordinator(configs, cluster, offsetsTopic, log);
@@ -107,14 +147,15 @@ export async function createBroker(config: BrokerConfig, log: Logger = createLog
   // Started before listening so that group requests are refused from the first connection on;
   // its first slice waits for the next turn of the event loop, so listening is not delayed.
   const loaded = loadGroups(groups, offsetsTopic, cluster, log, hooks);
+  undo.push(async () => {
+    groups.close();
+    await loaded;
+  });
   let port: number;
   try {
     port = await server.listen();
   } catch (err) {
-    groups.close();
-    await loaded;
-    await logs.close();
-    throw err;
+    throw listenError(config.host, config.port, err) ?? err;
   }
   Object.assign(advertised, config.advertisedAddress(port));
   log.info({ host: config.host, port, advertised: `${advertised.host}:${advertised.port}` }, 'listening');
@@ -150,7 +191,11 @@ export async function createBroker(config: BrokerConfig, log: Logger = createLog
         await loaded;
         await server.close();
         const flushed = [...cluster.topics()].reduce((n, t) => n + t.partitions.length, 0);
-        await logs.close();
+        try {
+          await logs.close();
+        } finally {
+          lock.release();
+        }
         log.info({ logsFlushed: flushed, ms: elapsedMs(started) }, 'stopped');
       })();
       return stopping;

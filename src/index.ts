@@ -30,6 +30,11 @@ export interface StartBrokerOptions {
 }
 
 export type { Broker, LogFormat };
+/**
+ * startBroker rejects with a StartupError when the port is busy or the data directory is locked
+ * by another broker or unusable: `kind`, `exitCode` and a one-line `message` saying what to do.
+ */
+export { StartupError, isStartupError, ExitCode, type StartupErrorKind } from './startup-error.js';
 export type { GroupInspection } from './coordinator/group/group-inspector.js';
 
 export async function startBroker(options: StartBrokerOptions = {}): Promise<Broker> {

@@ -47,6 +47,10 @@ export function serveHelp(): string {
     'Unknown names are errors. Settings marked "no effect" are accepted so Kafka configuration files',
     'work, but a single Brook node has no use for them.',
     '',
+    'Exit codes: 0 stopped cleanly, 1 invalid configuration, 2 invalid command line, 3 cannot listen',
+    '(port in use: --port), 4 data directory locked by another broker, 5 data directory unusable,',
+    '70 internal error, 130/143 SIGINT/SIGTERM before the broker was up.',
+    '',
     'Broker settings:',
   ];
   for (const def of BROKER_CONFIG_DEFS) lines.push(...describe(def, brokerNotes(def)));

@@ -67,15 +67,24 @@ test('top-level help, version and unknown commands', () => {
   assert.match(unknown.stderr, /unknown command 'start'/);
 });
 
-test('serve starts the broker with the loaded config, prints the bootstrap and stops on SIGTERM', async () => {
-  // A copy of the compiled CLI next to a fake embedded API, so the test does not depend on the broker.
-  const root = join(dir, 'fake');
+/**
+ * A copy of the compiled CLI next to a fake embedded API (`index` is its source), so that tests
+ * do not depend on the broker. Returns the path of the copy's main.js.
+ */
+function fakeCli(name: string, index: string): string {
+  const root = join(dir, name);
   const here = fileURLToPath(new URL('.', import.meta.url));
   cpSync(here, join(root, 'src', 'cli'), { recursive: true });
   cpSync(join(here, '..', 'config'), join(root, 'src', 'config'), { recursive: true });
+  cpSync(join(here, '..', 'startup-error.js'), join(root, 'src', 'startup-error.js'));
   writeFileSync(join(root, 'package.json'), '{"type":"module"}\n');
+  writeFileSync(join(root, 'src', 'index.js'), index);
+  return join(root, 'src', 'cli', 'main.js');
+}
+
+test('serve starts the broker with the loaded config, prints the bootstrap and stops on SIGTERM', async () => {
   const marker = join(dir, 'stopped.json');
-  writeFileSync(join(root, 'src', 'index.js'), `
+  const main = fakeCli('fake', `
     import { writeFileSync } from 'node:fs';
     export async function startBroker({ config }) {
       const listening = setInterval(() => {}, 1000); // stands for the listening socket
@@ -88,7 +97,7 @@ test('serve starts the broker with the loaded config, prints the bootstrap and s
       };
     }
   `);
-  const child = spawn(process.execPath, [join(root, 'src', 'cli', 'main.js'), 'serve', '--port', '19093', '--data-dir', join(dir, 'd'), '--set', 'num.partitions=4'], {
+  const child = spawn(process.execPath, [main, 'serve', '--port', '19093', '--data-dir', join(dir, 'd'), '--set', 'num.partitions=4'], {
     env: { PATH: process.env.PATH ?? '', BROOK_NUM_NETWORK_THREADS: '5' },
   });
   let stdout = '';
@@ -108,4 +117,52 @@ test('serve starts the broker with the loaded config, prints the bootstrap and s
   assert.match(stderr, /warning: num\.network\.threads is accepted for compatibility/);
   assert.match(stderr, /SIGTERM received, stopping/);
   assert.match(stderr, /stopped/);
+});
+
+test('a signal while the broker is still starting ends the process at once (128 + signal)', async () => {
+  // A start that never finishes stands for a long recovery; the old CLI waited for it forever.
+  const main = fakeCli('slow', `
+    export async function startBroker() {
+      setInterval(() => {}, 1000);
+      process.stderr.write('starting\\n');
+      return new Promise(() => {});
+    }
+  `);
+  for (const [signal, code] of [['SIGTERM', 143], ['SIGINT', 130]] as const) {
+    const child = spawn(process.execPath, [main, 'serve', '--port', '0', '--data-dir', join(dir, 'slow-data')], { env: { PATH: process.env.PATH ?? '' } });
+    let stderr = '';
+    await new Promise<void>((resolve) => {
+      child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+        stderr += chunk;
+        if (stderr.includes('starting')) resolve();
+      });
+    });
+    const hung = setTimeout(() => child.kill('SIGKILL'), 20_000);
+    child.kill(signal);
+    const [exitCode] = (await once(child, 'exit')) as [number | null];
+    clearTimeout(hung);
+    assert.equal(exitCode, code, `${signal}: ${stderr}`);
+    assert.match(stderr, new RegExp(`brook: ${signal} received while starting; exiting`));
+  }
+});
+
+test('a start-up failure prints its one line and exit code; anything else is a bug: stack trace, exit 70', () => {
+  const main = fakeCli('failing', `
+    export async function startBroker() {
+      if (process.env.FAIL === 'startup') {
+        const err = new Error('cannot listen on localhost:9092: port 9092 is already in use');
+        err.name = 'StartupError';
+        err.exitCode = 3;
+        throw err;
+      }
+      throw new TypeError('undefined is not a function');
+    }
+  `);
+  const run = (fail: string) => spawnSync(process.execPath, [main, 'serve', '--data-dir', join(dir, 'failing-data')], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '', FAIL: fail } });
+  const startup = run('startup');
+  assert.equal(startup.status, 3);
+  assert.equal(startup.stderr, 'brook: cannot listen on localhost:9092: port 9092 is already in use\n');
+  const bug = run('bug');
+  assert.equal(bug.status, 70);
+  assert.match(bug.stderr, /^brook: internal error: TypeError: undefined is not a function\n\s+at /);
 });

@@ -1,21 +1,17 @@
 #!/usr/bin/env node
 // The `brook` command. `brook serve` loads the configuration (flags, --set, BROOK_* environment,
-// --config file), starts the broker through the embedded API and stops it cleanly on SIGINT or
-// SIGTERM. Exit codes: 0 success, 1 configuration or startup failure, 2 usage error.
+// --config file), then runs the broker (./serve.ts). Exit codes are ExitCode in
+// ../startup-error.ts: 0 success, 1 configuration, 2 usage, 3 cannot listen, 4 data directory
+// locked, 5 data directory unusable, 70 internal error, 130/143 stopped by a signal.
 
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ConfigException } from '../config/config-def.js';
 import { loadBrokerConfig } from '../config/load-broker-config.js';
 import type { BrokerConfig } from '../config/broker-config.js';
+import { ExitCode } from '../startup-error.js';
 import { mainHelp, serveHelp } from './help.js';
-
-interface RunningBroker {
-  readonly bootstrap: string;
-  stop(): Promise<void>;
-}
-
-type StartBroker = (options: { config: BrokerConfig; logLevel: string; logFormat?: string }) => Promise<RunningBroker>;
+import { serve as runBroker } from './serve.js';
 
 // Checked here so that a typo is a usage error; the broker's logger takes the same names.
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -40,10 +36,10 @@ async function main(args: readonly string[]): Promise<number> {
       return 0;
     case undefined:
       process.stderr.write(mainHelp());
-      return 2;
+      return ExitCode.USAGE;
     default:
       process.stderr.write(`brook: unknown command '${command}'\n\n${mainHelp()}`);
-      return 2;
+      return ExitCode.USAGE;
   }
 }
 
@@ -88,40 +84,15 @@ async function serve(args: readonly string[]): Promise<number> {
   } catch (error) {
     if (error instanceof ConfigException) {
       process.stderr.write(`brook: ${error.message}\n`);
-      return 1;
+      return ExitCode.CONFIG;
     }
     if (error instanceof UsageError || isParseArgsError(error)) {
       process.stderr.write(`brook serve: ${(error as Error).message}\nRun 'brook serve --help' for usage.\n`);
-      return 2;
+      return ExitCode.USAGE;
     }
     throw error;
   }
-  for (const warning of config.warnings) process.stderr.write(`brook: warning: ${warning}\n`);
-
-  // Listening for signals before the banner: whoever reads the banner may signal at once, and
-  // a signal during startup stops the broker as soon as it is up.
-  const stopSignal = new Promise<NodeJS.Signals>((resolve) => {
-    process.once('SIGINT', () => resolve('SIGINT'));
-    process.once('SIGTERM', () => resolve('SIGTERM'));
-  });
-  const startBroker = await loadStartBroker();
-  const broker = await startBroker({ config, logLevel, ...(logFormat === undefined ? {} : { logFormat }) });
-  process.stdout.write(`Brook is listening on ${broker.bootstrap} (data in ${config.dataDir})\n`);
-
-  const signal = await stopSignal;
-  process.stderr.write(`brook: ${signal} received, stopping (send it again to exit at once)\n`);
-  // A second signal means the operator does not want to wait for a clean stop.
-  const force = (): void => process.exit(130);
-  process.once('SIGINT', force);
-  process.once('SIGTERM', force);
-  await broker.stop();
-  process.stderr.write('brook: stopped\n');
-  // Everything should be closed now; if a handle lingers, say so rather than hang forever.
-  setTimeout(() => {
-    process.stderr.write('brook: warning: handles still open 5 s after stop; exiting\n');
-    process.exit(0);
-  }, 5000).unref();
-  return 0;
+  return runBroker(config, { logLevel, ...(logFormat === undefined ? {} : { logFormat }) });
 }
 
 function parseSet(assignment: string): readonly [string, string] {
@@ -145,15 +116,6 @@ function isParseArgsError(error: unknown): boolean {
   return typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS_');
 }
 
-// Loaded on demand: --help and configuration errors never pay for (or depend on) the broker.
-async function loadStartBroker(): Promise<StartBroker> {
-  const specifier = '../index.js';
-  const loaded: unknown = await import(specifier);
-  const start = (loaded as { startBroker?: unknown }).startBroker;
-  if (typeof start !== 'function') throw new Error('../index.js does not export startBroker');
-  return start as StartBroker;
-}
-
 function version(): string {
   // dist/src/cli/main.js -> package.json at the package root.
   const text = readFileSync(new URL('../../../package.json', import.meta.url), 'utf8');
@@ -165,7 +127,8 @@ main(process.argv.slice(2)).then(
     if (code !== 0) process.exitCode = code;
   },
   (error: unknown) => {
-    process.stderr.write(`brook: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-    process.exit(1);
+    // Not a start-up failure the operator can fix (those are one line, see serve.ts): a bug.
+    process.stderr.write(`brook: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exit(ExitCode.INTERNAL);
   },
 );

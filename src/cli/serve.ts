@@ -1,0 +1,79 @@
+// The body of `brook serve` once its configuration is loaded: start the broker through the
+// embedded API, print the bootstrap address, run until SIGINT or SIGTERM,
+// stop cleanly. Start-up failures the operator can fix print one line and exit with their code
+// (ExitCode in ../startup-error.ts, README "Exit codes").
+
+import type { BrokerConfig } from '../config/broker-config.js';
+import { ExitCode, isStartupError } from '../startup-error.js';
+
+interface RunningBroker {
+  readonly bootstrap: string;
+  stop(): Promise<void>;
+}
+
+/** How the broker logs (checked by the command line). */
+export interface ServeOptions {
+  readonly logLevel: string;
+  readonly logFormat?: string;
+}
+
+type StartBroker = (options: { config: BrokerConfig } & ServeOptions) => Promise<RunningBroker>;
+
+const SIGNAL_EXIT: Record<'SIGINT' | 'SIGTERM', number> = { SIGINT: ExitCode.SIGINT, SIGTERM: ExitCode.SIGTERM };
+
+/** Runs a broker until a signal stops it; resolves to the process exit code. */
+export async function serve(config: BrokerConfig, options: ServeOptions): Promise<number> {
+  for (const warning of config.warnings) process.stderr.write(`brook: warning: ${warning}\n`);
+
+  // A signal before the broker is up ends the process at once: startup (recovery included) is
+  // crash-safe, so there is nothing to finish, and recovering a large log can take a while.
+  // The data directory's lock is released by its exit hook.
+  let started = false;
+  let stopRequested: ((signal: NodeJS.Signals) => void) | undefined;
+  const stopSignal = new Promise<NodeJS.Signals>((resolve) => (stopRequested = resolve));
+  const onSignal = (signal: 'SIGINT' | 'SIGTERM'): void => {
+    if (!started) {
+      process.stderr.write(`brook: ${signal} received while starting; exiting\n`);
+      process.exit(SIGNAL_EXIT[signal]);
+    }
+    stopRequested?.(signal);
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+
+  let broker: RunningBroker;
+  try {
+    const startBroker = await loadStartBroker();
+    broker = await startBroker({ config, ...options });
+  } catch (error) {
+    if (!isStartupError(error)) throw error;
+    process.stderr.write(`brook: ${error.message}\n`);
+    return error.exitCode;
+  }
+  started = true;
+  process.stdout.write(`Brook is listening on ${broker.bootstrap} (data in ${config.dataDir})\n`);
+
+  const signal = await stopSignal;
+  process.stderr.write(`brook: ${signal} received, stopping (send it again to exit at once)\n`);
+  // A second signal means the operator does not want to wait for a clean stop.
+  const force = (): void => process.exit(ExitCode.SIGINT);
+  process.once('SIGINT', force);
+  process.once('SIGTERM', force);
+  await broker.stop();
+  process.stderr.write('brook: stopped\n');
+  // Everything should be closed now; if a handle lingers, say so rather than hang forever.
+  setTimeout(() => {
+    process.stderr.write('brook: warning: handles still open 5 s after stop; exiting\n');
+    process.exit(0);
+  }, 5000).unref();
+  return ExitCode.OK;
+}
+
+// Loaded on demand: --help and configuration errors never pay for (or depend on) the broker.
+async function loadStartBroker(): Promise<StartBroker> {
+  const specifier = '../index.js';
+  const loaded: unknown = await import(specifier);
+  const start = (loaded as { startBroker?: unknown }).startBroker;
+  if (typeof start !== 'function') throw new Error('../index.js does not export startBroker');
+  return start as StartBroker;
+}
