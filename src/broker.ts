@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { BrokerConfig } from './config/broker-config.js';
 import { ConfigStore } from './config/config-store.js';
 import { DynamicConfigFile } from './config/dynamic-config-file.js';
-import { LogManager } from './storage/log-manager.js';
+import { LogManager, type RecoverySummary } from './storage/log-manager.js';
 import { DataDirLock } from './storage/data-dir-lock.js';
 import { nodeFileSystem } from './storage/file-system.js';
 import { dataDirError, listenError } from './startup-error.js';
@@ -25,6 +25,8 @@ export interface Broker {
   readonly config: BrokerConfig;
   readonly cluster: Cluster;
   readonly context: BrokerContext;
+  /** What opening the data directory found and did: logs, records, what recovery cut, how long it took. */
+  readonly recovery: RecoverySummary;
   /**
    * Consumer groups as the console and CLI show them: state, type, protocol, members with
    * their assignments, and per partition the committed offset, log end offset and lag.
@@ -94,10 +96,12 @@ async function compose(config: BrokerConfig, log: Logger, hooks: BrokerHooks, lo
     // Logs found at startup are recovered with the broker's defaults until their topic's own
     // settings are applied (Cluster.open), so storage never guesses Kafka's defaults itself.
     const recoveryStarted = performance.now();
-    logs = await LogManager.open(config.dataDir, { defaultConfig: configs.defaultLogConfig });
+    logs = await LogManager.open(config.dataDir, { defaultConfig: configs.defaultLogConfig, logger: log });
     undo.push(() => logs.close());
-    log.info({ logs: logs.existingLogs().length, ms: elapsedMs(recoveryStarted) }, 'logs recovered');
-    cluster = await Cluster.open({ dataDir: config.dataDir, nodeId: config.nodeId, logs, settings, events: clusterEvents(log) });
+    // The same figures as the CLI's recovery line; what was cut was warned about per log.
+    const { logs: found, records, cleanShutdown, segmentsRecovered, bytesTruncated, recordsDropped, segmentsDeleted } = logs.recovery;
+    log.info({ logs: found, records, cleanShutdown, segmentsRecovered, bytesTruncated, recordsDropped, segmentsDeleted, ms: elapsedMs(recoveryStarted) }, 'logs recovered');
+    cluster = await Cluster.open({ dataDir: config.dataDir, nodeId: config.nodeId, logs, settings, events: clusterEvents(log), logger: log });
   } catch (err) {
     throw dataDirError(config.dataDir, err) ?? err;
   }
@@ -179,6 +183,7 @@ async function compose(config: BrokerConfig, log: Logger, hooks: BrokerHooks, lo
     config,
     cluster,
     context,
+    recovery: logs.recovery,
     groups: (groupId) => groups.inspectGroups(groupId === undefined ? {} : { groupId }),
     ready: loaded,
     stop() {

@@ -30,6 +30,7 @@ export interface StartBrokerOptions {
 }
 
 export type { Broker, LogFormat };
+export type { RecoverySummary } from './storage/log-manager.js';
 /**
  * startBroker rejects with a StartupError when the port is busy or the data directory is locked
  * by another broker or unusable: `kind`, `exitCode` and a one-line `message` saying what to do.

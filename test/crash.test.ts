@@ -128,6 +128,8 @@ test('a torn tail (half a batch, garbage, a bad CRC) is truncated on restart and
   await broker.kill('SIGKILL'); // no clean-shutdown marker: the next start must recover the tail
 
   const sizes = new Map<string, number>();
+  const cut = new Map<string, number>(); // bytes appended past the last whole batch
+  let badBatchRecords = 0; // records of the whole batch appended with a bad CRC
   for (const c of cases) {
     const path = segmentPath(dataDir, `torn-${c}`, 0);
     const file = readFileSync(path);
@@ -138,16 +140,30 @@ test('a torn tail (half a batch, garbage, a bad CRC) is truncated on restart and
     const last = Buffer.from(file.subarray(start, end));
     if (c === 'half-batch') {
       appendFileSync(path, last.subarray(0, Math.floor(last.length / 2)));
+      cut.set(c, Math.floor(last.length / 2));
     } else if (c === 'garbage') {
       appendFileSync(path, Buffer.from(Array.from({ length: 137 }, () => Math.floor(rand() * 256))));
+      cut.set(c, 137);
     } else {
       last.writeBigInt64BE(last.readBigInt64BE(0) + 10n, 0); // the next base offset, as a real append would have
       last[last.length - 3] ^= 0xff; // a record byte: the CRC no longer matches
       appendFileSync(path, last);
+      cut.set(c, last.length);
+      badBatchRecords = last.readInt32BE(57); // the batch header's record count
     }
   }
 
   broker = await spawn(dataDir, broker.port);
+  // Recovery says what it cut: per partition a warning naming the segment, the offset and the
+  // bytes and records removed (the records of the whole batch with a bad CRC; half a batch and
+  // garbage hold none that can be counted), and the banner sums it up.
+  const output = broker.stdout + broker.stderr;
+  for (const c of cases) {
+    const records = c === 'bad-crc' ? badBatchRecords : 0;
+    assert.match(output, new RegExp(`torn-${c}-0: recovery cut segment 00000000000000000000\\.log at offset 50 \\(byte ${sizes.get(c)}\\): ${cut.get(c)} bytes and ${records} whole records`), `${c}: warning`);
+  }
+  const total = [...cut.values()].reduce((a, b) => a + b, 0);
+  assert.match(broker.stdout, new RegExp(`^Brook recovered \\d+ logs \\(150 records\\) in [\\d.]+ m?s, \\d+ segments validated; cut ${total} bytes \\(${badBatchRecords} records?\\) from 3 logs`, 'm'));
   for (const c of cases) {
     const topic = `torn-${c}`;
     assert.equal(statSync(segmentPath(dataDir, topic, 0)).size, sizes.get(c), `${c}: the torn bytes were truncated`);

@@ -1,4 +1,5 @@
 import type { LogManager } from '../storage/log-manager.js';
+import { type StorageLogger, silentLogger } from '../storage/storage-logger.js';
 import { ErrorCode } from '../protocol/errors.js';
 import { MetadataStore, type TopicRecord } from './metadata-store.js';
 import { Partition } from './partition.js';
@@ -38,6 +39,8 @@ export interface ClusterOptions {
   readonly logs: LogManager;
   readonly settings: TopicSettingsResolver;
   readonly events?: ClusterEvents;
+  /** Where data deleted at startup (logs of topics that no longer exist) is reported. */
+  readonly logger?: StorageLogger;
 }
 
 /**
@@ -66,7 +69,13 @@ export class Cluster {
     }
     // Logs whose topic is gone (a crash between metadata write and folder removal) are strays.
     for (const { topic, partition } of opts.logs.existingLogs()) {
-      if (!known.has(topic)) await opts.logs.deleteLog(topic, partition);
+      if (known.has(topic)) continue;
+      const log = opts.logs.getLog(topic, partition);
+      (opts.logger ?? silentLogger).warn(
+        { partition: `${topic}-${partition}`, records: log ? log.logEndOffset - log.logStartOffset : 0 },
+        `${topic}-${partition}: deleting the log of a topic that does not exist (${log ? log.logEndOffset - log.logStartOffset : 0} records)`,
+      );
+      await opts.logs.deleteLog(topic, partition);
     }
     return c;
   }

@@ -1,12 +1,14 @@
 import { join } from 'node:path';
 import type { FileSystem } from './file-system.js';
 import { LogSegment, type SegmentSettings, segmentFileName } from './log-segment.js';
+import type { LogRecovery, StorageLogger } from './storage-logger.js';
 
 export interface LoadedLog {
   segments: LogSegment[];
   logStartOffset: number;
   logEndOffset: number;
   recoveryPoint: number;
+  recovery: LogRecovery;
 }
 
 export interface LogLoadParams {
@@ -19,6 +21,9 @@ export interface LogLoadParams {
   /** From log-start-offset-checkpoint; 0 when unknown. */
   logStartOffset: number;
   cleanShutdown: boolean;
+  /** `<topic>-<partition>`, for the log lines. */
+  name: string;
+  logger: StorageLogger;
 }
 
 const SEGMENT_LOG = /^(\d{20})\.log$/;
@@ -51,6 +56,8 @@ export function loadLog(p: LogLoadParams): LoadedLog {
   }
 
   let segments: LogSegment[] = [];
+  const recovery: LogRecovery = { segmentsRecovered: 0, bytesTruncated: 0, recordsDropped: 0, segmentsDeleted: 0 };
+  const say = (fields: Record<string, unknown>, message: string): void => p.logger.warn({ partition: p.name, ...fields }, `${p.name}: ${message}`);
   let truncatedAt = -1;
   for (let i = 0; i < bases.length; i++) {
     const segment = LogSegment.open(dir, bases[i], settings, fs, now);
@@ -62,8 +69,16 @@ export function loadLog(p: LogLoadParams): LoadedLog {
       if (!isLast) segment.sealed = true;
       continue;
     }
-    const truncated = segment.recover();
-    if (truncated > 0) {
+    recovery.segmentsRecovered++;
+    const cut = segment.recover();
+    if (cut.bytes > 0) {
+      recovery.bytesTruncated += cut.bytes;
+      recovery.recordsDropped += cut.records;
+      const file = segmentFileName(segment.baseOffset, '.log');
+      say(
+        { segment: file, offset: segment.nextOffset, position: segment.size, bytes: cut.bytes, records: cut.records },
+        `recovery cut segment ${file} at offset ${segment.nextOffset} (byte ${segment.size}): ${cut.bytes} bytes and ${cut.records} whole records of a torn or corrupt tail removed`,
+      );
       truncatedAt = i;
       break;
     }
@@ -71,11 +86,28 @@ export function loadLog(p: LogLoadParams): LoadedLog {
   }
   if (truncatedAt >= 0) {
     // Nothing after a corrupt or torn batch can be trusted: drop the later segments.
+    const deleted: string[] = [];
+    let bytes = 0;
+    let records = 0;
     for (let i = truncatedAt + 1; i < bases.length; i++) {
+      const later = LogSegment.open(dir, bases[i], settings, fs, now);
+      bytes += later.size;
+      records += later.recordsFrom(0);
+      later.closeFd();
       for (const suffix of ['.log', '.index', '.timeindex'] as const) {
         const path = join(dir, segmentFileName(bases[i], suffix));
         if (fs.existsSync(path)) fs.unlinkSync(path);
       }
+      deleted.push(segmentFileName(bases[i], '.log'));
+    }
+    if (deleted.length > 0) {
+      recovery.segmentsDeleted += deleted.length;
+      recovery.bytesTruncated += bytes;
+      recovery.recordsDropped += records;
+      say(
+        { segments: deleted, offset: segments[truncatedAt].nextOffset, bytes, records },
+        `recovery deleted ${deleted.length} segment(s) after the cut at offset ${segments[truncatedAt].nextOffset} (${deleted.join(', ')}): ${bytes} bytes and ${records} records removed`,
+      );
     }
     segments[truncatedAt].reactivate();
   }
@@ -87,6 +119,14 @@ export function loadLog(p: LogLoadParams): LoadedLog {
   let logStartOffset = Math.max(p.logStartOffset, segments[0].baseOffset);
   if (logEndOffset < p.logStartOffset) {
     // Data the checkpoint says existed is gone: start empty at the checkpointed start offset.
+    // What is left lies wholly below the log start offset, so no readable record goes.
+    const bytes = segments.reduce((n, s) => n + s.size, 0);
+    say(
+      { logStartOffset: p.logStartOffset, logEndOffset, segments: segments.length, bytes },
+      `recovery found the log ending at offset ${logEndOffset}, before its checkpointed start offset ${p.logStartOffset}: ${segments.length} segment(s), ${bytes} bytes, deleted; the log restarts empty at ${p.logStartOffset}`,
+    );
+    recovery.segmentsDeleted += segments.length;
+    recovery.bytesTruncated += bytes;
     for (const s of segments) void s.deleteFiles();
     segments = [LogSegment.create(dir, p.logStartOffset, settings, fs, now)];
     logStartOffset = p.logStartOffset;
@@ -95,5 +135,5 @@ export function loadLog(p: LogLoadParams): LoadedLog {
   // The recovery point only moves with an fsync, so after an unclean shutdown it stays where the
   // checkpoint put it even though the tail was validated.
   const recoveryPoint = p.cleanShutdown ? logEndOffset : Math.min(p.recoveryPoint, logEndOffset);
-  return { segments, logStartOffset, logEndOffset, recoveryPoint };
+  return { segments, logStartOffset, logEndOffset, recoveryPoint, recovery };
 }

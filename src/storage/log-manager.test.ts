@@ -119,3 +119,34 @@ test('LogManager shares one tail-cache budget among its logs', async () => {
   await manager.close();
   cleanup();
 });
+
+test('open sums up what recovery did for the startup banner, and warns about an unreadable checkpoint', async () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    const manager = await LogManager.open(dir);
+    const a = await manager.getOrCreateLog('a', 0, cfg);
+    const b = await manager.getOrCreateLog('b', 0, cfg);
+    for (let i = 0; i < 4; i++) a.append(batch(2));
+    b.append(batch(5));
+    await manager.close();
+    const clean = await LogManager.open(dir, { defaultConfig: cfg });
+    assert.deepEqual({ ...clean.recovery, durationMs: 0 }, { logs: 2, records: 13, logsTruncated: 0, cleanShutdown: true, durationMs: 0, segmentsRecovered: 0, bytesTruncated: 0, recordsDropped: 0, segmentsDeleted: 0 });
+    for (const log of [clean.getLog('a', 0)!, clean.getLog('b', 0)!]) log.abandon(); // crash
+
+    const torn = batch(3).subarray(0, 30);
+    appendFileSync(join(dir, 'b-0', '00000000000000000000.log'), torn);
+    writeFileSync(join(dir, RECOVERY_POINT_CHECKPOINT), 'garbage\n');
+    const warnings: string[] = [];
+    const logger = { info: () => undefined, warn: (_: Record<string, unknown>, message: string) => warnings.push(message) };
+    const recovered = await LogManager.open(dir, { defaultConfig: cfg, logger });
+    const { durationMs, ...summary } = recovered.recovery;
+    assert.ok(durationMs >= 0);
+    assert.deepEqual(summary, { logs: 2, records: 13, logsTruncated: 1, cleanShutdown: false, segmentsRecovered: 2, bytesTruncated: 30, recordsDropped: 0, segmentsDeleted: 0 });
+    assert.equal(warnings.length, 2, warnings.join('\n'));
+    assert.match(warnings[0], /recovery-point-offset-checkpoint .*every log is recovered from its beginning/);
+    assert.match(warnings[1], /^b-0: recovery cut segment 00000000000000000000\.log at offset 5 \(byte \d+\): 30 bytes and 0 whole records/);
+    await recovered.close();
+  } finally {
+    cleanup();
+  }
+});

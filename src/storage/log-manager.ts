@@ -1,8 +1,10 @@
 import { join } from 'node:path';
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { type FileSystem, fsyncDir, nodeFileSystem, writeFileAtomically } from './file-system.js';
 import { Log, type TopicPartition } from './log.js';
 import { type LogConfig, defaultLogConfig } from './log-config.js';
 import { OffsetCheckpointFile, type TopicPartitionOffset } from './offset-checkpoint-file.js';
+import { type LogRecovery, type StorageLogger, silentLogger } from './storage-logger.js';
 
 export interface LogManagerOptions {
   fs?: FileSystem;
@@ -15,6 +17,21 @@ export interface LogManagerOptions {
    * a few busy ones still serve consumers that keep up from memory. Default 256 MiB.
    */
   tailCacheTotalBytes?: number;
+  /** Where recovery reports what it cut or deleted (default: nowhere). */
+  logger?: StorageLogger;
+}
+
+/** What opening the data directory found and did, for the startup banner. */
+export interface RecoverySummary extends LogRecovery {
+  /** Partition logs found. */
+  logs: number;
+  /** Offsets held by those logs after recovery (log end minus log start, summed). */
+  records: number;
+  /** Logs recovery cut or deleted data from. */
+  logsTruncated: number;
+  /** The previous stop was clean: indexes were trusted and nothing needed validating. */
+  cleanShutdown: boolean;
+  durationMs: number;
 }
 
 const TAIL_CACHE_MIN = 256 * 1024;
@@ -42,12 +59,16 @@ export class LogManager {
   private readonly logStartOffsets: OffsetCheckpointFile;
   private checkpointChain: Promise<void> = Promise.resolve();
   private closed = false;
+  private readonly logger: StorageLogger;
+  /** Filled in by open(). */
+  recovery: RecoverySummary = { logs: 0, records: 0, logsTruncated: 0, cleanShutdown: true, durationMs: 0, segmentsRecovered: 0, bytesTruncated: 0, recordsDropped: 0, segmentsDeleted: 0 };
 
   private constructor(
     readonly dataDir: string,
     private readonly fs: FileSystem,
     private readonly opts: LogManagerOptions,
   ) {
+    this.logger = opts.logger ?? silentLogger;
     this.recoveryPoints = new OffsetCheckpointFile(join(dataDir, RECOVERY_POINT_CHECKPOINT), fs);
     this.logStartOffsets = new OffsetCheckpointFile(join(dataDir, LOG_START_OFFSET_CHECKPOINT), fs);
   }
@@ -61,11 +82,14 @@ export class LogManager {
   }
 
   private async loadLogs(): Promise<void> {
+    const started = performance.now();
     const marker = join(this.dataDir, CLEAN_SHUTDOWN_FILE);
     const cleanShutdown = this.fs.existsSync(marker);
     // An unreadable checkpoint costs a full recovery, never a refusal to start (as Kafka).
-    const recoveryPoints = toMap(readOrEmpty(this.recoveryPoints));
-    const logStartOffsets = toMap(readOrEmpty(this.logStartOffsets));
+    const recoveryPoints = toMap(this.readOrEmpty(this.recoveryPoints));
+    const logStartOffsets = toMap(this.readOrEmpty(this.logStartOffsets));
+    const summary = { ...this.recovery, cleanShutdown };
+    let lastYield = started;
     for (const name of this.fs.readdirSync(this.dataDir).sort()) {
       const m = PARTITION_DIR.exec(name);
       if (!m || !this.fs.isDirectory(join(this.dataDir, name))) continue;
@@ -78,6 +102,14 @@ export class LogManager {
       });
       this.logs.set(name, log);
       this.found.push(tp);
+      addRecovery(summary, log);
+      // Recovery is synchronous per log; every 20 ms the event loop turns between logs, so a
+      // signal sent during a long recovery is handled (the CLI exits; recovery is crash-safe).
+      // Yielding after every log instead cost ~10 µs each: 0.1 s for 10,000 partitions.
+      if (performance.now() - lastYield >= 20) {
+        await yieldToEventLoop();
+        lastYield = performance.now();
+      }
     }
     this.rebalanceTailCaches();
     // From here on a crash is unclean until close() writes the marker again.
@@ -85,10 +117,21 @@ export class LogManager {
       this.fs.unlinkSync(marker);
       await fsyncDir(this.fs, this.dataDir);
     }
+    summary.durationMs = performance.now() - started;
+    this.recovery = summary;
   }
 
-  private logOptions(): { fs: FileSystem; now?: () => number; tailCacheBytes: number } {
-    return { fs: this.fs, ...(this.opts.now ? { now: this.opts.now } : {}), tailCacheBytes: this.tailCacheShare(this.logs.size + 1) };
+  private readOrEmpty(file: OffsetCheckpointFile): TopicPartitionOffset[] {
+    try {
+      return file.read();
+    } catch (err) {
+      this.logger.warn({ file: file.path, err: String(err) }, `cannot read ${file.path} (${String(err)}): every log is recovered from its beginning`);
+      return [];
+    }
+  }
+
+  private logOptions(): { fs: FileSystem; now?: () => number; tailCacheBytes: number; logger: StorageLogger } {
+    return { fs: this.fs, ...(this.opts.now ? { now: this.opts.now } : {}), tailCacheBytes: this.tailCacheShare(this.logs.size + 1), logger: this.logger };
   }
 
   private tailCacheShare(logs: number): number {
@@ -176,12 +219,15 @@ export class LogManager {
   }
 }
 
-function readOrEmpty(file: OffsetCheckpointFile): TopicPartitionOffset[] {
-  try {
-    return file.read();
-  } catch {
-    return [];
-  }
+function addRecovery(summary: RecoverySummary, log: Log): void {
+  const r = log.recovery;
+  summary.logs++;
+  summary.records += log.logEndOffset - log.logStartOffset;
+  summary.segmentsRecovered += r.segmentsRecovered;
+  summary.bytesTruncated += r.bytesTruncated;
+  summary.recordsDropped += r.recordsDropped;
+  summary.segmentsDeleted += r.segmentsDeleted;
+  if (r.bytesTruncated > 0 || r.segmentsDeleted > 0) summary.logsTruncated++;
 }
 
 function toMap(entries: TopicPartitionOffset[]): Map<string, number> {

@@ -142,6 +142,58 @@ test('corruption in an unflushed older segment deletes the segments after it', a
   }
 });
 
+/** A StorageLogger that keeps what it is told. */
+function recorder(): { lines: { level: string; fields: Record<string, unknown>; message: string }[]; info: (f: Record<string, unknown>, m: string) => void; warn: (f: Record<string, unknown>, m: string) => void } {
+  const lines: { level: string; fields: Record<string, unknown>; message: string }[] = [];
+  return {
+    lines,
+    info: (fields, message) => lines.push({ level: 'info', fields, message }),
+    warn: (fields, message) => lines.push({ level: 'warn', fields, message }),
+  };
+}
+
+// Recovery used to cut and delete without a word at any level.
+test('recovery says what it cut: partition, segment, offset, bytes and records, and the segments deleted after', async () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    const partDir = join(dir, 't-0');
+    const log = await writeBatches(partDir, 25);
+    log.abandon();
+    const files = readdirSync(partDir).filter((n) => n.endsWith('.log')).sort();
+    const sizeBefore = files.reduce((n, f) => n + statSync(join(partDir, f)).size, 0);
+    const first = join(partDir, files[0]);
+    const bytes = readFileSync(first);
+    bytes[bytes.length - 1] ^= 0xff; // last batch of the first segment
+    writeFileSync(first, bytes);
+
+    const logger = recorder();
+    const reopened = await Log.open(partDir, tp, cfg, { recoveryPoint: 0, logger });
+    const cutAt = reopened.logEndOffset;
+    const lastBatch = statSync(first).size;
+    assert.deepEqual(reopened.recovery, {
+      segmentsRecovered: 1,
+      bytesTruncated: sizeBefore - lastBatch,
+      recordsDropped: 75 - cutAt,
+      segmentsDeleted: files.length - 1,
+    });
+    assert.deepEqual(logger.lines.map((l) => [l.level, l.message]), [
+      ['warn', `t-0: recovery cut segment ${files[0]} at offset ${cutAt} (byte ${lastBatch}): ${bytes.length - lastBatch} bytes and 3 whole records of a torn or corrupt tail removed`],
+      ['warn', `t-0: recovery deleted ${files.length - 1} segment(s) after the cut at offset ${cutAt} (${files.slice(1).join(', ')}): ${sizeBefore - bytes.length} bytes and ${75 - cutAt - 3} records removed`],
+    ]);
+    assert.deepEqual(logger.lines[0].fields, { partition: 't-0', segment: files[0], offset: cutAt, position: lastBatch, bytes: bytes.length - lastBatch, records: 3 });
+    await reopened.close();
+
+    // A clean reopen has nothing to say.
+    const quiet = recorder();
+    const again = await Log.open(partDir, tp, cfg, { cleanShutdown: true, recoveryPoint: cutAt, logger: quiet });
+    assert.deepEqual(quiet.lines, []);
+    assert.deepEqual(again.recovery, { segmentsRecovered: 0, bytesTruncated: 0, recordsDropped: 0, segmentsDeleted: 0 });
+    await again.close();
+  } finally {
+    cleanup();
+  }
+});
+
 test('segments below the recovery point are not rescanned', async () => {
   const { dir, cleanup } = tempDir();
   try {

@@ -5,6 +5,7 @@ import { LogFlusher } from './log-flusher.js';
 import { loadLog } from './log-loader.js';
 import { LogSegment } from './log-segment.js';
 import { TailCache } from './tail-cache.js';
+import { type LogRecovery, type StorageLogger, silentLogger } from './storage-logger.js';
 import { firstRecordAtOrAfter, offsetOfTimestamp } from './record-timestamps.js';
 
 export interface TopicPartition {
@@ -21,6 +22,8 @@ export interface LogOpenOptions {
   cleanShutdown?: boolean;
   /** Bytes of recently appended batches kept in memory for reads (default 4 MiB). */
   tailCacheBytes?: number;
+  /** Where recovery reports what it cut (default: nowhere). */
+  logger?: StorageLogger;
 }
 
 export interface AppendInfo {
@@ -56,15 +59,18 @@ export class Log {
   private readonly cache: TailCache;
   private readonly flusher: LogFlusher;
   private closed = false;
+  /** What recovery did when this log was opened. */
+  readonly recovery: LogRecovery;
 
   private constructor(
     readonly dir: string,
     readonly topicPartition: TopicPartition,
     private config: LogConfig,
     private segments: LogSegment[],
-    state: { logStartOffset: number; logEndOffset: number; recoveryPoint: number },
+    state: { logStartOffset: number; logEndOffset: number; recoveryPoint: number; recovery: LogRecovery },
     opts: LogOpenOptions,
   ) {
+    this.recovery = state.recovery;
     this.fs = opts.fs ?? nodeFileSystem;
     this.now = opts.now ?? Date.now;
     this.cache = new TailCache(opts.tailCacheBytes ?? DEFAULT_TAIL_CACHE_BYTES);
@@ -85,6 +91,8 @@ export class Log {
       recoveryPoint: opts.recoveryPoint ?? 0,
       logStartOffset: opts.logStartOffset ?? 0,
       cleanShutdown: opts.cleanShutdown ?? false,
+      name: `${topicPartition.topic}-${topicPartition.partition}`,
+      logger: opts.logger ?? silentLogger,
     });
     return new Log(dir, { ...topicPartition }, config, loaded.segments, loaded, opts);
   }

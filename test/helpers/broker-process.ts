@@ -25,6 +25,7 @@ export interface ExitInfo {
 
 export class BrokerProcess {
   private stderrText = '';
+  private stdoutText = '';
   readonly exited: Promise<ExitInfo>;
 
   private constructor(
@@ -37,6 +38,9 @@ export class BrokerProcess {
     });
     child.stderr?.on('data', (d: Buffer) => {
       this.stderrText += d.toString('utf8');
+    });
+    child.stdout?.on('data', (d: Buffer) => {
+      this.stdoutText += d.toString('utf8');
     });
   }
 
@@ -65,9 +69,9 @@ export class BrokerProcess {
         child.stdout?.off('data', onOut);
         child.stderr?.off('data', onErr);
         child.off('exit', onExit);
-        child.stdout?.resume(); // keep draining so the child never blocks on a full pipe
-        const bp = new BrokerProcess(child, Number(m[1]));
+        const bp = new BrokerProcess(child, Number(m[1])); // keeps draining both pipes
         bp.stderrText = err;
+        bp.stdoutText = out;
         resolve(bp);
       };
       const onExit = (code: number | null, signal: NodeJS.Signals | null): void => fail(`exited early (code ${code}, signal ${signal})`);
@@ -86,6 +90,10 @@ export class BrokerProcess {
   /** What the broker wrote to stderr so far (warnings, errors). */
   get stderr(): string {
     return this.stderrText;
+  }
+  /** What the broker wrote to stdout so far: the banner lines (and log lines, wherever the logger writes). */
+  get stdout(): string {
+    return this.stdoutText;
   }
 
   /** Sends the signal (default SIGKILL) and waits for the process to exit. */

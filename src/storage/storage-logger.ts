@@ -1,0 +1,28 @@
+/**
+ * What the storage layer needs from the broker's logger: it reports data it had to cut or delete
+ * (recovery of a torn tail, stray logs) at warn, and routine recovery at info. A pino Logger fits;
+ * tests pass a recorder.
+ */
+export interface StorageLogger {
+  info(fields: Record<string, unknown>, message: string): void;
+  warn(fields: Record<string, unknown>, message: string): void;
+}
+
+export const silentLogger: StorageLogger = {
+  info: () => undefined,
+  warn: () => undefined,
+};
+
+/** What startup recovery did to one log. All zero after a clean shutdown with sound indexes. */
+export interface LogRecovery {
+  /** Segments whose batches were validated one by one and whose indexes were rebuilt. */
+  segmentsRecovered: number;
+  /** Bytes cut from the segment holding the first invalid batch, plus the size of segments deleted after it. */
+  bytesTruncated: number;
+  /** Records of whole batches among the bytes removed (a torn batch's records cannot be counted). */
+  recordsDropped: number;
+  /** Segments deleted because they followed a truncation, or because the log start checkpoint was beyond them. */
+  segmentsDeleted: number;
+}
+
+export const NO_RECOVERY: LogRecovery = { segmentsRecovered: 0, bytesTruncated: 0, recordsDropped: 0, segmentsDeleted: 0 };
