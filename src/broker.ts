@@ -1,10 +1,12 @@
 import type { Logger } from 'pino';
 import { BrokerConfig } from './config/broker-config.js';
 import { ConfigStore } from './config/config-store.js';
+import { ErrorCode } from './protocol/errors.js';
 import { DynamicConfigFile } from './config/dynamic-config-file.js';
 import { LogManager, type RecoverySummary } from './storage/log-manager.js';
 import { DataDirLock } from './storage/data-dir-lock.js';
-import { nodeFileSystem } from './storage/file-system.js';
+import { type FileSystem, nodeFileSystem } from './storage/file-system.js';
+import { AppendFailureLog } from './cluster/append-failure-log.js';
 import { dataDirError, listenError } from './startup-error.js';
 import { Cluster, type ClusterEvents, type Topic } from './cluster/cluster.js';
 import type { TopicSettingsResolver } from './cluster/topic-settings.js';
@@ -45,6 +47,8 @@ export interface Broker {
 export interface BrokerHooks {
   /** Awaited before each slice of the `__consumer_offsets` replay, the first included. */
   beforeReplaySlice?: () => Promise<void>;
+  /** The file system of the data directory: one that fails on purpose (a full disk). */
+  fs?: FileSystem;
 }
 
 /**
@@ -59,16 +63,17 @@ export interface BrokerHooks {
 export async function createBroker(config: BrokerConfig, log: Logger = createLogger({ level: 'warn' }), hooks: BrokerHooks = {}): Promise<Broker> {
   log.info({ version: brookVersion(), dataDir: config.dataDir, nodeId: config.nodeId }, 'starting Brook');
   const { dataDir } = config;
+  const fs = hooks.fs ?? nodeFileSystem;
   let lock: DataDirLock;
   try {
-    nodeFileSystem.mkdirSync(dataDir);
+    fs.mkdirSync(dataDir);
     lock = await DataDirLock.acquire(dataDir);
   } catch (err) {
     throw dataDirError(dataDir, err) ?? err;
   }
   const undo: (() => Promise<void> | void)[] = [() => lock.release()];
   try {
-    return await compose(config, log, hooks, lock, undo);
+    return await compose(config, log, hooks, fs, lock, undo);
   } catch (err) {
     for (const step of undo.reverse()) {
       try {
@@ -81,7 +86,7 @@ export async function createBroker(config: BrokerConfig, log: Logger = createLog
   }
 }
 
-async function compose(config: BrokerConfig, log: Logger, hooks: BrokerHooks, lock: DataDirLock, undo: (() => Promise<void> | void)[]): Promise<Broker> {
+async function compose(config: BrokerConfig, log: Logger, hooks: BrokerHooks, fs: FileSystem, lock: DataDirLock, undo: (() => Promise<void> | void)[]): Promise<Broker> {
   let configs: ConfigStore;
   let logs: LogManager;
   let cluster: Cluster;
@@ -96,12 +101,12 @@ async function compose(config: BrokerConfig, log: Logger, hooks: BrokerHooks, lo
     // Logs found at startup are recovered with the broker's defaults until their topic's own
     // settings are applied (Cluster.open), so storage never guesses Kafka's defaults itself.
     const recoveryStarted = performance.now();
-    logs = await LogManager.open(config.dataDir, { defaultConfig: configs.defaultLogConfig, logger: log });
+    logs = await LogManager.open(config.dataDir, { defaultConfig: configs.defaultLogConfig, fs, logger: log });
     undo.push(() => logs.close());
     // The same figures as the CLI's recovery line; what was cut was warned about per log.
     const { logs: found, records, cleanShutdown, segmentsRecovered, bytesTruncated, recordsDropped, segmentsDeleted } = logs.recovery;
     log.info({ logs: found, records, cleanShutdown, segmentsRecovered, bytesTruncated, recordsDropped, segmentsDeleted, ms: elapsedMs(recoveryStarted) }, 'logs recovered');
-    cluster = await Cluster.open({ dataDir: config.dataDir, nodeId: config.nodeId, logs, settings, events: clusterEvents(log), logger: log });
+    cluster = await Cluster.open({ dataDir: config.dataDir, nodeId: config.nodeId, logs, settings, events: clusterEvents(log), fs, logger: log });
   } catch (err) {
     throw dataDirError(config.dataDir, err) ?? err;
   }
@@ -122,9 +127,12 @@ async function compose(config: BrokerConfig, log: Logger, hooks: BrokerHooks, lo
     offsetsTopic,
     apiVersions: handlers.map((h) => ({ apiKey: h.apiKey, minVersion: h.minVersion, maxVersion: h.maxVersion })),
     log,
+    appendFailures: new AppendFailureLog(log),
     async autoCreateTopic(name) {
-      if (!configs.current.autoCreateTopicsEnable || cluster.topic(name)) return;
-      await cluster.createTopic(name, configs.current.numPartitions, {}, { auto: true });
+      if (!configs.current.autoCreateTopicsEnable || cluster.topic(name)) return ErrorCode.NONE;
+      const created = await cluster.createTopic(name, configs.current.numPartitions, {}, { auto: true });
+      // Lost a race with another request creating it: the topic is there, which is what was asked.
+      return created.errorCode === ErrorCode.TOPIC_ALREADY_EXISTS ? ErrorCode.NONE : created.errorCode;
     },
   };
 

@@ -1,4 +1,5 @@
 import type { LogManager } from '../storage/log-manager.js';
+import { type FileSystem, nodeFileSystem } from '../storage/file-system.js';
 import { type StorageLogger, silentLogger } from '../storage/storage-logger.js';
 import { ErrorCode } from '../protocol/errors.js';
 import { MetadataStore, type TopicRecord } from './metadata-store.js';
@@ -39,8 +40,25 @@ export interface ClusterOptions {
   readonly logs: LogManager;
   readonly settings: TopicSettingsResolver;
   readonly events?: ClusterEvents;
+  /** For the metadata files (default node:fs); tests inject a full disk here. */
+  readonly fs?: FileSystem;
   /** Where data deleted at startup (logs of topics that no longer exist) is reported. */
   readonly logger?: StorageLogger;
+}
+
+/**
+ * A file-system error (disk full, I/O error, read-only) while changing topics: the change is
+ * undone and the request answered KAFKA_STORAGE_ERROR, as Kafka answers a storage exception.
+ * Anything else is a bug and propagates.
+ */
+function storageFailure(err: unknown, what: string): TopicResult {
+  if (!isFileSystemError(err)) throw err;
+  return { errorCode: ErrorCode.KAFKA_STORAGE_ERROR, errorMessage: `${what}: ${(err as Error).message}` };
+}
+
+function isFileSystemError(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException | null)?.code;
+  return err instanceof Error && typeof code === 'string' && /^E[A-Z]+$/.test(code);
 }
 
 /**
@@ -53,21 +71,26 @@ export class Cluster {
   private readonly byId = new Map<string, Topic>();
   /** Names being created or deleted right now: a second request for them waits on the first. */
   private readonly busy = new Map<string, Promise<unknown>>();
-  private readonly store: MetadataStore;
   private created = 0;
 
-  private constructor(private readonly opts: ClusterOptions) {
-    this.store = new MetadataStore(opts.dataDir, opts.nodeId);
-  }
+  private constructor(
+    private readonly opts: ClusterOptions,
+    private readonly store: MetadataStore,
+  ) {}
 
   static async open(opts: ClusterOptions): Promise<Cluster> {
-    const c = new Cluster(opts);
+    const c = new Cluster(opts, MetadataStore.open(opts.dataDir, opts.nodeId, opts.fs ?? nodeFileSystem));
     const known = new Set<string>();
     for (const rec of c.store.loadTopics()) {
       known.add(rec.name);
-      await c.materialize(rec);
+      // Existing logs: a failure here fails the start and must not delete anything.
+      const settings = opts.settings.resolve(rec.configs);
+      const partitions: Partition[] = [];
+      for (let i = 0; i < rec.partitions; i++) partitions.push(new Partition(rec.name, i, await opts.logs.getOrCreateLog(rec.name, i, settings), settings));
+      c.register(rec, partitions);
     }
-    // Logs whose topic is gone (a crash between metadata write and folder removal) are strays.
+    // Logs whose topic is gone (a crash between creating or deleting a topic's folders and
+    // writing the topics file) are strays.
     for (const { topic, partition } of opts.logs.existingLogs()) {
       if (known.has(topic)) continue;
       const log = opts.logs.getLog(topic, partition);
@@ -109,8 +132,21 @@ export class Cluster {
     if (opts.validateOnly) return { errorCode: ErrorCode.NONE, errorMessage: null };
     const rec: TopicRecord = { name, id: randomUuid(), partitions, configs };
     return this.exclusive(name, async () => {
-      this.store.saveTopics([...this.records(), rec]);
-      const topic = await this.materialize(rec);
+      // Folders first, then the topics file: a crash in between leaves stray folders, which
+      // the next start deletes, never a topic without its logs.
+      let created: Partition[];
+      try {
+        created = await this.createLogs(name, 0, partitions, this.opts.settings.resolve(configs));
+      } catch (err) {
+        return storageFailure(err, `Cannot create the logs of topic '${name}'`);
+      }
+      try {
+        this.store.saveTopics([...this.records(), rec]);
+      } catch (err) {
+        await this.deleteLogs(name, created);
+        return storageFailure(err, `Cannot record topic '${name}'`);
+      }
+      const topic = this.register(rec, created);
       this.opts.events?.topicCreated(topic, opts.internal ? 'internal' : opts.auto ? 'auto' : 'request');
       return { errorCode: ErrorCode.NONE, errorMessage: null, topic };
     });
@@ -141,10 +177,15 @@ export class Cluster {
     if (!topic) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: 'This server does not host this topic-partition.' };
     if (topic.internal) return { errorCode: ErrorCode.INVALID_TOPIC_EXCEPTION, errorMessage: `Cannot delete internal topic ${name}` };
     return this.exclusive(name, async () => {
+      try {
+        this.store.saveTopics([...this.records()].filter((r) => r.name !== name));
+      } catch (err) {
+        return storageFailure(err, `Cannot delete topic '${name}'`);
+      }
       this.byName.delete(name);
       this.byId.delete(topic.id);
-      this.store.saveTopics(this.records());
-      for (const p of topic.partitions) await this.opts.logs.deleteLog(name, p.index);
+      // A folder that cannot be removed now is a stray log, removed at the next start.
+      await this.deleteLogs(name, topic.partitions);
       this.opts.events?.topicDeleted(topic);
       return { errorCode: ErrorCode.NONE, errorMessage: null, topic };
     });
@@ -163,24 +204,40 @@ export class Cluster {
     }
     if (validateOnly) return { errorCode: ErrorCode.NONE, errorMessage: null, topic };
     return this.exclusive(name, async () => {
-      for (let i = current; i < count; i++) {
-        const log = await this.opts.logs.getOrCreateLog(name, i, topic.settings);
-        topic.partitions.push(new Partition(name, i, log, topic.settings));
+      let added: Partition[];
+      try {
+        added = await this.createLogs(name, current, count, topic.settings);
+      } catch (err) {
+        return storageFailure(err, `Cannot create partitions of topic '${name}'`);
       }
-      this.store.saveTopics(this.records());
+      try {
+        this.store.saveTopics([...this.records()].map((r) => (r.name === name ? { ...r, partitions: count } : r)));
+      } catch (err) {
+        await this.deleteLogs(name, added);
+        return storageFailure(err, `Cannot record the partitions of topic '${name}'`);
+      }
+      topic.partitions.push(...added);
       this.opts.events?.partitionsCreated(topic, current);
       return { errorCode: ErrorCode.NONE, errorMessage: null, topic };
     });
   }
 
-  /** Replaces a topic's overrides (already validated by the caller). */
-  setTopicConfigs(name: string, configs: Record<string, string>): void {
+  /**
+   * Replaces a topic's overrides (already validated by the caller), on disk first; null on
+   * success, KAFKA_STORAGE_ERROR when the topics file cannot be written (nothing changes).
+   */
+  setTopicConfigs(name: string, configs: Record<string, string>): TopicResult | null {
     const topic = this.byName.get(name);
-    if (!topic) return;
+    if (!topic) return null;
+    try {
+      this.store.saveTopics([...this.records()].map((r) => (r.name === name ? { ...r, configs } : r)));
+    } catch (err) {
+      return storageFailure(err, `Cannot change the configs of topic '${name}'`);
+    }
     topic.configs = configs;
     topic.settings = this.opts.settings.resolve(configs);
     for (const p of topic.partitions) p.updateSettings(topic.settings);
-    this.store.saveTopics(this.records());
+    return null;
   }
 
   /** Re-resolves every topic after a broker-level default changed. */
@@ -191,13 +248,34 @@ export class Cluster {
     }
   }
 
-  private async materialize(rec: TopicRecord): Promise<Topic> {
-    const settings = this.opts.settings.resolve(rec.configs);
+  /** Partitions [from, to) of the topic with their logs; on failure the logs made so far are removed. */
+  private async createLogs(name: string, from: number, to: number, settings: TopicSettings): Promise<Partition[]> {
     const partitions: Partition[] = [];
-    for (let i = 0; i < rec.partitions; i++) {
-      const log = await this.opts.logs.getOrCreateLog(rec.name, i, settings);
-      partitions.push(new Partition(rec.name, i, log, settings));
+    try {
+      for (let i = from; i < to; i++) {
+        const log = await this.opts.logs.getOrCreateLog(name, i, settings);
+        partitions.push(new Partition(name, i, log, settings));
+      }
+    } catch (err) {
+      await this.deleteLogs(name, partitions);
+      throw err;
     }
+    return partitions;
+  }
+
+  /** Best effort: a folder left behind is a stray log, deleted at the next start. */
+  private async deleteLogs(name: string, partitions: readonly Partition[]): Promise<void> {
+    for (const p of partitions) {
+      try {
+        await this.opts.logs.deleteLog(name, p.index);
+      } catch (err) {
+        (this.opts.logger ?? silentLogger).warn({ partition: `${name}-${p.index}`, err: String(err) }, `${name}-${p.index}: cannot delete the log folder (${String(err)}); it goes at the next start`);
+      }
+    }
+  }
+
+  private register(rec: TopicRecord, partitions: Partition[]): Topic {
+    const settings = this.opts.settings.resolve(rec.configs);
     const topic: Topic = { name: rec.name, id: rec.id, partitions, configs: rec.configs, settings, internal: INTERNAL_TOPICS.has(rec.name) };
     this.byName.set(topic.name, topic);
     this.byId.set(topic.id, topic);

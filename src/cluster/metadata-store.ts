@@ -1,5 +1,5 @@
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync, openSync, fsyncSync, closeSync } from 'node:fs';
 import { join } from 'node:path';
+import { type FileSystem, readWholeFile, writeFileAtomicallySync } from '../storage/file-system.js';
 import { randomUuid } from './topic-name.js';
 
 export interface TopicRecord {
@@ -14,47 +14,43 @@ interface MetadataFile {
   topics: TopicRecord[];
 }
 
+export const TOPICS_FILE = 'brook-topics.json';
+
 /**
  * Cluster metadata that must survive restarts: the cluster id (meta.properties, as Kafka
  * keeps it) and the topics with their ids, partition counts and config overrides. Small and
- * rarely written, so each change rewrites one JSON file atomically (tmp + fsync + rename).
+ * rarely written, so each change rewrites one JSON file atomically (tmp + fsync + rename); a
+ * failed write (disk full) leaves the previous file and no temporary file behind.
  */
 export class MetadataStore {
-  readonly clusterId: string;
   private readonly topicsFile: string;
 
-  constructor(
-    private readonly dataDir: string,
-    nodeId: number,
+  private constructor(
+    private readonly fs: FileSystem,
+    dataDir: string,
+    readonly clusterId: string,
   ) {
-    mkdirSync(dataDir, { recursive: true });
-    this.topicsFile = join(dataDir, 'brook-topics.json');
+    this.topicsFile = join(dataDir, TOPICS_FILE);
+  }
+
+  /** Reads meta.properties, writing it with a new cluster id the first time. */
+  static open(dataDir: string, nodeId: number, fs: FileSystem): MetadataStore {
     const metaFile = join(dataDir, 'meta.properties');
-    const existing = existsSync(metaFile) ? /^cluster\.id=(.+)$/m.exec(readFileSync(metaFile, 'utf8'))?.[1] : undefined;
-    this.clusterId = existing ?? randomUuid();
-    if (!existing) atomicWrite(metaFile, `#Written by Brook\nversion=1\ncluster.id=${this.clusterId}\nnode.id=${nodeId}\n`);
+    const existing = fs.existsSync(metaFile) ? /^cluster\.id=(.+)$/m.exec(readWholeFile(fs, metaFile).toString('utf8'))?.[1] : undefined;
+    const clusterId = existing ?? randomUuid();
+    if (!existing) writeFileAtomicallySync(fs, metaFile, Buffer.from(`#Written by Brook\nversion=1\ncluster.id=${clusterId}\nnode.id=${nodeId}\n`));
+    return new MetadataStore(fs, dataDir, clusterId);
   }
 
   loadTopics(): TopicRecord[] {
-    if (!existsSync(this.topicsFile)) return [];
-    const parsed = JSON.parse(readFileSync(this.topicsFile, 'utf8')) as MetadataFile;
+    if (!this.fs.existsSync(this.topicsFile)) return [];
+    const parsed = JSON.parse(readWholeFile(this.fs, this.topicsFile).toString('utf8')) as MetadataFile;
     return parsed.topics;
   }
 
+  /** Synchronous, so that the snapshot written is the state in memory (no await in between). */
   saveTopics(topics: Iterable<TopicRecord>): void {
     const file: MetadataFile = { version: 1, topics: [...topics] };
-    atomicWrite(this.topicsFile, JSON.stringify(file, null, 1));
+    writeFileAtomicallySync(this.fs, this.topicsFile, Buffer.from(JSON.stringify(file, null, 1)));
   }
-}
-
-function atomicWrite(path: string, content: string): void {
-  const tmp = `${path}.tmp`;
-  writeFileSync(tmp, content);
-  const fd = openSync(tmp, 'r+');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, path);
 }

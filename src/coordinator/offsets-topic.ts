@@ -45,7 +45,9 @@ export class OffsetsTopicLog implements GroupLog {
       .createTopic(OFFSETS_TOPIC, this.opts.partitions, { 'cleanup.policy': 'compact', 'segment.bytes': String(this.opts.segmentBytes), 'compression.type': 'producer' }, { internal: true })
       .then((r) => {
         const t = r.topic ?? this.cluster.topic(OFFSETS_TOPIC);
-        if (!t) throw new Error(`cannot create ${OFFSETS_TOPIC}: ${r.errorMessage ?? r.errorCode}`);
+        // Carries the code, so that appends map it (appendErrorCode) and FindCoordinator answers
+        // COORDINATOR_NOT_AVAILABLE rather than failing the request.
+        if (!t) throw Object.assign(new Error(`cannot create ${OFFSETS_TOPIC}: ${r.errorMessage ?? r.errorCode}`), { errorCode: r.errorCode });
         return t;
       })
       .finally(() => {

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Cluster } from '../cluster/cluster.js';
+import type { AppendFailureLog } from '../cluster/append-failure-log.js';
 import type { BrokerConfig } from '../config/broker-config.js';
 import type { ConfigStore } from '../config/config-store.js';
 import type { GroupCoordinator } from '../coordinator/group/group-coordinator.js';
@@ -26,6 +27,11 @@ export interface BrokerContext {
   readonly offsetsTopic: OffsetsTopicLog;
   readonly apiVersions: readonly ApiVersionRange[];
   readonly log: Logger;
-  /** Auto-creates a topic when Kafka would; does nothing when auto.create.topics.enable is off. */
-  autoCreateTopic(name: string): Promise<void>;
+  /** Failed appends and fsyncs: the first per partition in full, then counted. */
+  readonly appendFailures: AppendFailureLog;
+  /**
+   * Auto-creates a topic when Kafka would; does nothing when auto.create.topics.enable is off.
+   * Resolves to the error of a failed creation (KAFKA_STORAGE_ERROR on a full disk), else NONE.
+   */
+  autoCreateTopic(name: string): Promise<number>;
 }

@@ -137,8 +137,9 @@ export function alterTopic(
   const invalid = broker.configs.validateTopicConfigs(overrides);
   if (invalid) return { errorCode: invalid.errorCode, errorMessage: invalid.message };
   if (!topic) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `The topic '${name}' does not exist.` };
-  if (!validateOnly) broker.cluster.setTopicConfigs(name, overrides);
-  return NO_ERROR;
+  if (validateOnly) return NO_ERROR;
+  const failed = broker.cluster.setTopicConfigs(name, overrides);
+  return failed ? { errorCode: failed.errorCode, errorMessage: failed.errorMessage } : NO_ERROR;
 }
 
 /** Brook's one logger, under log4j's name for the root logger. */

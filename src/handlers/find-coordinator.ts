@@ -1,7 +1,8 @@
 // FindCoordinator v0-6. This node coordinates everything: key type 0 (group) answers this node
 // once `__consumer_offsets` exists (created here on first use, as Kafka creates it on the first
 // lookup; Kafka answers COORDINATOR_NOT_AVAILABLE meanwhile, Brook waits the few milliseconds
-// creation takes). Key type 1 (transaction) is COORDINATOR_NOT_AVAILABLE until transactions
+// creation takes, and answers COORDINATOR_NOT_AVAILABLE if creation fails, e.g. on a full
+// disk). Key type 1 (transaction) is COORDINATOR_NOT_AVAILABLE until transactions
 // exist; key type 2 (share group) is INVALID_REQUEST, as Kafka answers with share groups
 // disabled, and so is any other key type. v0-3 look up one `key` and answer at the top level;
 // v4+ batch `coordinatorKeys` with one result each. The coordinator being loaded is not an error
@@ -35,7 +36,13 @@ function noNode(errorCode: ErrorCode, errorMessage: string): Found {
 async function lookup(keyType: number, ctx: RequestContext): Promise<Found> {
   switch (keyType) {
     case KEY_TYPE_GROUP: {
-      await ctx.broker.offsetsTopic.topic();
+      try {
+        await ctx.broker.offsetsTopic.topic();
+      } catch (err) {
+        // __consumer_offsets cannot be created (disk full): Kafka's answer while the topic is missing.
+        if (typeof (err as { errorCode?: unknown }).errorCode !== 'number') throw err;
+        return noNode(ErrorCode.COORDINATOR_NOT_AVAILABLE, (err as Error).message);
+      }
       const { nodeId, advertised } = ctx.broker;
       return { errorCode: ErrorCode.NONE, errorMessage: 'NONE', nodeId, host: advertised.host, port: advertised.port };
     }

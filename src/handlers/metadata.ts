@@ -3,9 +3,11 @@
 // UNKNOWN_TOPIC_ID when unknown). Illegal names are INVALID_TOPIC_EXCEPTION. Unknown topics are
 // auto-created when the request allows it (always before v4) and auto.create.topics.enable is on,
 // and are then returned fully formed rather than with LEADER_NOT_AVAILABLE, since creation is
-// local and immediate. Authorized operations (v8+), when asked for, are every operation of a
-// topic or the cluster (v8-10), as Kafka answers without an authorizer; topics asked for by an
-// unknown id, and fields not asked for, keep Kafka's "not requested" value, -2147483648.
+// local and immediate; a creation that fails (the disk is full) answers the topic with its error,
+// KAFKA_STORAGE_ERROR, as Kafka passes a failed auto-creation's error on. Authorized operations
+// (v8+), when asked for, are every operation of a topic or the cluster (v8-10), as Kafka answers
+// without an authorizer; topics asked for by an unknown id, and fields not asked for, keep
+// Kafka's "not requested" value, -2147483648.
 import { defineHandler, type RequestContext } from './handler.js';
 import { ErrorCode } from '../protocol/errors.js';
 import { topicNameError, ZERO_UUID } from '../cluster/topic-name.js';
@@ -36,17 +38,19 @@ async function lookup(req: MetadataRequest, ctx: RequestContext): Promise<TopicR
       continue;
     }
     let topic = cluster.topic(t.name);
+    let missing: number = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
     if (!topic) {
       if (topicNameError(t.name)) {
         out.push(missingTopic(t.name, ZERO_UUID, ErrorCode.INVALID_TOPIC_EXCEPTION, false));
         continue;
       }
       if (allowAuto) {
-        await ctx.broker.autoCreateTopic(t.name);
+        const error = await ctx.broker.autoCreateTopic(t.name);
         topic = cluster.topic(t.name);
+        if (error !== ErrorCode.NONE) missing = error;
       }
     }
-    out.push(topic ? describe(topic, nodeId) : missingTopic(t.name, ZERO_UUID, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, false));
+    out.push(topic ? describe(topic, nodeId) : missingTopic(t.name, ZERO_UUID, missing, false));
   }
   return out;
 }

@@ -38,8 +38,9 @@ function appendTo(req: ProduceRequest, ctx: RequestContext, topic: Topic | undef
     a = partition.append(pd.records, now, ctx.apiVersion);
   } catch (err) {
     // The write itself failed (disk full, I/O error): Kafka answers a storage error for this
-    // partition rather than dropping the whole connection.
-    ctx.broker.log.error({ err, topic: topic.name, partition: pd.index }, 'append failed');
+    // partition rather than dropping the whole connection. Logged once per partition in full,
+    // then counted (AppendFailureLog).
+    ctx.broker.appendFailures.failed(topic.name, pd.index, 'append', err);
     return { response: failed(pd.index, ErrorCode.KAFKA_STORAGE_ERROR, String(err)) };
   }
   const response = {
@@ -51,13 +52,18 @@ function appendTo(req: ProduceRequest, ctx: RequestContext, topic: Topic | undef
     recordErrors: a.recordErrors,
     errorMessage: a.errorMessage,
   };
+  const failures = ctx.broker.appendFailures;
   const durable = a.flushed?.then(
-    () => true,
+    () => {
+      failures.succeeded(topic.name, pd.index);
+      return true;
+    },
     (err: unknown) => {
-      ctx.broker.log.error({ err, topic: topic.name, partition: pd.index }, 'fsync failed');
+      failures.failed(topic.name, pd.index, 'fsync', err);
       return false;
     },
   );
+  if (!durable && a.errorCode === ErrorCode.NONE) failures.succeeded(topic.name, pd.index);
   return durable ? { response, durable } : { response };
 }
 

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { chmodSync, existsSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { makeDirectories } from './file-system.js';
-import { tempDir } from './test-fixtures.js';
+import { makeDirectories, writeFileAtomically, writeFileAtomicallySync } from './file-system.js';
+import { FullDiskFileSystem, tempDir } from './test-fixtures.js';
 
 const code = (fn: () => void): string | undefined => {
   try {
@@ -53,6 +53,24 @@ test('makeDirectories under a read-only directory says EACCES, not ENOENT', { sk
     assert.equal(code(() => makeDirectories(join(dir, 'a', 'b'))), 'EACCES');
   } finally {
     chmodSync(dir, 0o755);
+    cleanup();
+  }
+});
+
+test('an atomic write that fails on a full disk leaves the old file and no temporary file', async () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    const fs = new FullDiskFileSystem();
+    const path = join(dir, 'brook-topics.json');
+    writeFileAtomicallySync(fs, path, Buffer.from('old'));
+    await writeFileAtomically(fs, join(dir, 'checkpoint'), Buffer.from('old'));
+    fs.full = true;
+    assert.throws(() => writeFileAtomicallySync(fs, path, Buffer.from('new')), { code: 'ENOSPC' });
+    await assert.rejects(writeFileAtomically(fs, join(dir, 'checkpoint'), Buffer.from('new')), { code: 'ENOSPC' });
+    assert.equal(readFileSync(path, 'utf8'), 'old');
+    assert.equal(readFileSync(join(dir, 'checkpoint'), 'utf8'), 'old');
+    assert.deepEqual(readdirSync(dir).sort(), ['brook-topics.json', 'checkpoint']);
+  } finally {
     cleanup();
   }
 });

@@ -46,7 +46,6 @@ export function errnoError(code: string, message: string, path: string): NodeJS.
   return err;
 }
 
-
 /**
  * The file-system calls the storage layer makes, injectable so that crash tests can cut a write
  * in half or count fsyncs. The append, read and truncate paths are synchronous on purpose (a
@@ -68,6 +67,8 @@ export interface FileSystem {
   /** Data (and the metadata needed to read it back, such as the size) durable. */
   fdatasync(fd: number): Promise<void>;
   fsync(fd: number): Promise<void>;
+  /** For small, rare metadata writes that must stay atomic with respect to the event loop. */
+  fsyncSync(fd: number): void;
   renameSync(from: string, to: string): void;
   unlinkSync(path: string): void;
   readdirSync(path: string): string[];
@@ -91,6 +92,7 @@ export const nodeFileSystem: FileSystem = {
   ftruncateSync: (fd, length) => fs.ftruncateSync(fd, length),
   fdatasync: (fd) => promisifyFd(fs.fdatasync, fd),
   fsync: (fd) => promisifyFd(fs.fsync, fd),
+  fsyncSync: (fd) => fs.fsyncSync(fd),
   renameSync: (from, to) => fs.renameSync(from, to),
   unlinkSync: (path) => fs.unlinkSync(path),
   readdirSync: (path) => fs.readdirSync(path),
@@ -147,13 +149,55 @@ export async function writeFileAtomically(fsys: FileSystem, path: string, data: 
   const tmp = `${path}.tmp`;
   const fd = fsys.openSync(tmp, 'w');
   try {
-    writeFully(fsys, fd, data, 0);
-    await fsys.fsync(fd);
-  } finally {
-    fsys.closeSync(fd);
+    try {
+      writeFully(fsys, fd, data, 0);
+      await fsys.fsync(fd);
+    } finally {
+      fsys.closeSync(fd);
+    }
+    fsys.renameSync(tmp, path);
+  } catch (err) {
+    // A full disk must not leave a half-written temporary file behind (nor keep the space).
+    unlinkIfPresent(fsys, tmp);
+    throw err;
   }
-  fsys.renameSync(tmp, path);
   await fsyncDir(fsys, dirname(path));
+}
+
+/**
+ * writeFileAtomically without giving up the event loop: for metadata whose in-memory state must
+ * not change between the snapshot and the write (a few hundred bytes, rarely).
+ */
+export function writeFileAtomicallySync(fsys: FileSystem, path: string, data: Uint8Array): void {
+  const tmp = `${path}.tmp`;
+  const fd = fsys.openSync(tmp, 'w');
+  try {
+    try {
+      writeFully(fsys, fd, data, 0);
+      fsys.fsyncSync(fd);
+    } finally {
+      fsys.closeSync(fd);
+    }
+    fsys.renameSync(tmp, path);
+  } catch (err) {
+    unlinkIfPresent(fsys, tmp);
+    throw err;
+  }
+  const dir = fsys.openSync(dirname(path), 'r');
+  try {
+    fsys.fsyncSync(dir);
+  } finally {
+    fsys.closeSync(dir);
+  }
+}
+
+/** Best-effort removal; the original error is the one worth reporting. */
+function unlinkIfPresent(fsys: FileSystem, path: string): void {
+  try {
+    fsys.unlinkSync(path);
+  } catch {
+    // already gone, or the file system refuses: nothing better to do
+  }
 }
 
 export async function fsyncDir(fsys: FileSystem, dir: string): Promise<void> {

@@ -75,4 +75,55 @@ export class TestFileSystem implements FileSystem {
     this.fsyncs++;
     return nodeFileSystem.fsync(fd);
   }
+  fsyncSync(fd: number): void {
+    this.fsyncs++;
+    nodeFileSystem.fsyncSync(fd);
+  }
+}
+
+/**
+ * node:fs with a switchable full disk: while `full`, every write fails with ENOSPC before
+ * writing anything, and (unless `directoriesToo` is false) so does mkdir. Creating an empty
+ * file still works, as it does on a real full disk with inodes left.
+ */
+export class FullDiskFileSystem implements FileSystem {
+  full = false;
+  directoriesToo = true;
+  writeFailures = 0;
+
+  openSync = nodeFileSystem.openSync;
+  closeSync = nodeFileSystem.closeSync;
+  readSync = nodeFileSystem.readSync;
+  fstatSize = nodeFileSystem.fstatSize;
+  ftruncateSync = nodeFileSystem.ftruncateSync;
+  fdatasync = nodeFileSystem.fdatasync;
+  fsync = nodeFileSystem.fsync;
+  fsyncSync = nodeFileSystem.fsyncSync;
+  renameSync = nodeFileSystem.renameSync;
+  unlinkSync = nodeFileSystem.unlinkSync;
+  readdirSync = nodeFileSystem.readdirSync;
+  rmSync = nodeFileSystem.rmSync;
+  existsSync = nodeFileSystem.existsSync;
+  isDirectory = nodeFileSystem.isDirectory;
+
+  writeSync(fd: number, buf: Uint8Array, offset: number, length: number, position: number): number {
+    if (this.full) {
+      this.writeFailures++;
+      throw noSpace('write');
+    }
+    return nodeFileSystem.writeSync(fd, buf, offset, length, position);
+  }
+  mkdirSync(path: string): void {
+    if (this.full && this.directoriesToo && !nodeFileSystem.isDirectory(path)) throw noSpace('mkdir', path);
+    nodeFileSystem.mkdirSync(path);
+  }
+}
+
+function noSpace(syscall: string, path?: string): NodeJS.ErrnoException {
+  const err: NodeJS.ErrnoException = new Error(`ENOSPC: no space left on device, ${syscall}${path ? ` '${path}'` : ''}`);
+  err.code = 'ENOSPC';
+  err.errno = -28;
+  err.syscall = syscall;
+  if (path) err.path = path;
+  return err;
 }

@@ -11,6 +11,7 @@ import { Writable } from 'node:stream';
 import pino from 'pino';
 import { createBroker, type Broker, type BrokerHooks } from '../../src/broker.js';
 import { loadBrokerConfig } from '../../src/config/load-broker-config.js';
+import type { FileSystem } from '../../src/storage/file-system.js';
 import { freePort } from './ports.js';
 
 export type BrokerSettings = Record<string, string | number | boolean | readonly string[]>;
@@ -22,6 +23,8 @@ export interface TestBrokerOptions {
   dataDir?: string;
   /** Lowest pino level captured; default 'warn'. */
   logLevel?: string;
+  /** The broker's file system (default node:fs): a full disk, a failing write. */
+  fs?: FileSystem;
 }
 
 /** One captured pino line. */
@@ -50,6 +53,7 @@ export class TestBroker {
     private readonly settings: BrokerSettings,
     private readonly ownsDir: boolean,
     logLevel: string,
+    private readonly fs: FileSystem | undefined,
   ) {
     const sink = new Writable({
       write: (chunk: Buffer, _enc, done) => {
@@ -63,7 +67,7 @@ export class TestBroker {
   }
 
   static async start(opts: TestBrokerOptions = {}): Promise<TestBroker> {
-    const tb = new TestBroker(opts.dataDir ?? tempDir(), opts.settings ?? {}, opts.dataDir === undefined, opts.logLevel ?? 'warn');
+    const tb = new TestBroker(opts.dataDir ?? tempDir(), opts.settings ?? {}, opts.dataDir === undefined, opts.logLevel ?? 'warn', opts.fs);
     await tb.startAgain();
     return tb;
   }
@@ -94,7 +98,7 @@ export class TestBroker {
       overrides: this.settings,
       flags: { port: String(this.fixedPort), host: 'localhost', dataDir: this.dataDir },
     });
-    this.current = await createBroker(config, this.logger, hooks);
+    this.current = await createBroker(config, this.logger, { ...hooks, ...(this.fs ? { fs: this.fs } : {}) });
     this.fixedPort = this.current.port;
     if (!hooks) await this.current.ready;
   }
