@@ -113,7 +113,7 @@ test('a busy port is one line naming the port and --port, exit 3; the data direc
   await running.stop();
 });
 
-test('a data directory that cannot be used is one line, exit 5: under a file, a file itself, under /proc, unwritable', () => {
+test('a data directory that cannot be used is one line, exit 5: under a file, a file itself, corrupt, under /proc, unwritable', () => {
   const base = dir('brook-baddir-');
   const file = join(base, 'file');
   writeFileSync(file, '');
@@ -125,6 +125,13 @@ test('a data directory that cannot be used is one line, exit 5: under a file, a 
   const isFile = serveFails('--port', '0', '--data-dir', file);
   assert.equal(isFile.status, ExitCode.DATA_DIR_UNUSABLE, isFile.stderr);
   assertOneLine(isFile.stderr, /it exists and is not a directory \[ENOTDIR\]/);
+
+  const corrupt = join(base, 'corrupt');
+  mkdirSync(corrupt);
+  writeFileSync(join(corrupt, 'brook-topics.json'), '{"topics": [');
+  const bad = serveFails('--port', '0', '--data-dir', corrupt);
+  assert.equal(bad.status, ExitCode.DATA_DIR_UNUSABLE, bad.stderr);
+  assertOneLine(bad.stderr, /brook-topics\.json is not valid \(.*\); restore it from a backup or choose another data directory \(--data-dir\)$/);
 
   if (existsSync('/proc/self')) {
     // Used to spin at 100 % CPU forever (Node's recursive mkdir), deaf to SIGINT and SIGTERM.

@@ -16,6 +16,17 @@ interface MetadataFile {
 
 export const TOPICS_FILE = 'brook-topics.json';
 
+/** A metadata file that cannot be parsed: the broker refuses to start rather than guess. */
+export class CorruptFileError extends Error {
+  override readonly name = 'CorruptFileError';
+  constructor(
+    readonly path: string,
+    detail: string,
+  ) {
+    super(`${path} is not valid (${detail})`);
+  }
+}
+
 /**
  * Cluster metadata that must survive restarts: the cluster id (meta.properties, as Kafka
  * keeps it) and the topics with their ids, partition counts and config overrides. Small and
@@ -44,7 +55,14 @@ export class MetadataStore {
 
   loadTopics(): TopicRecord[] {
     if (!this.fs.existsSync(this.topicsFile)) return [];
-    const parsed = JSON.parse(readWholeFile(this.fs, this.topicsFile).toString('utf8')) as MetadataFile;
+    let parsed: MetadataFile;
+    try {
+      parsed = JSON.parse(readWholeFile(this.fs, this.topicsFile).toString('utf8')) as MetadataFile;
+    } catch (err) {
+      if (err instanceof SyntaxError) throw new CorruptFileError(this.topicsFile, err.message);
+      throw err;
+    }
+    if (!Array.isArray(parsed?.topics)) throw new CorruptFileError(this.topicsFile, 'no "topics" list');
     return parsed.topics;
   }
 
