@@ -79,7 +79,7 @@ function errno(err: unknown): { code: string; path?: string; syscall?: string } 
 export function dataDirError(dataDir: string, err: unknown): StartupError | undefined {
   // storage's DataDirLockedError, recognised by name so that this file imports nothing.
   if (err instanceof Error && err.name === 'DataDirLockedError') return new StartupError('data-dir-locked', err.message, { cause: err });
-  // cluster's CorruptFileError, likewise by name. Deleting the file would make the next start
+  // A CorruptFileError (the topics file, the dynamic configs file), likewise by name. Deleting the file would make the next start
   // treat every partition folder as a stray, so the advice is a backup, not deletion.
   if (err instanceof Error && err.name === 'CorruptFileError') {
     return new StartupError('data-dir-unusable', `cannot use data directory ${dataDir}: ${err.message}; restore it from a backup or choose another data directory (--data-dir)`, { cause: err });

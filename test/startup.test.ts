@@ -132,6 +132,11 @@ test('a data directory that cannot be used is one line, exit 5: under a file, a 
   const bad = serveFails('--port', '0', '--data-dir', corrupt);
   assert.equal(bad.status, ExitCode.DATA_DIR_UNUSABLE, bad.stderr);
   assertOneLine(bad.stderr, /brook-topics\.json is not valid \(.*\); restore it from a backup or choose another data directory \(--data-dir\)$/);
+  writeFileSync(join(corrupt, 'brook-topics.json'), '{"version": 1, "topics": []}');
+  writeFileSync(join(corrupt, 'brook-dynamic-configs.json'), '{"version": 1, "brokers": ');
+  const badDynamic = serveFails('--port', '0', '--data-dir', corrupt);
+  assert.equal(badDynamic.status, ExitCode.DATA_DIR_UNUSABLE, badDynamic.stderr);
+  assertOneLine(badDynamic.stderr, /brook-dynamic-configs\.json is not valid \(.*\); restore it from a backup/);
 
   if (existsSync('/proc/self')) {
     // Used to spin at 100 % CPU forever (Node's recursive mkdir), deaf to SIGINT and SIGTERM.

@@ -157,7 +157,8 @@ export class ConfigStore {
     const reconfigure = checkReconfiguration(this.effective, built);
     if (reconfigure !== null) return { errorCode: ErrorCode.INVALID_REQUEST, message: reconfigure };
     if (validateOnly) return null;
-    this.save(dynamic);
+    const failed = this.save(dynamic);
+    if (failed) return failed;
     this.effective = built;
     this.refresh();
     for (const listener of this.listeners) listener();
@@ -191,8 +192,7 @@ export class ConfigStore {
     const invalid = validateGroupConfigs(next, this.effective);
     if (invalid) return invalid;
     if (validateOnly) return null;
-    this.save({ ...this.dynamic, groups: { ...this.dynamic.groups, [groupId]: { ...(next as ConfigMap) } } });
-    return null;
+    return this.save({ ...this.dynamic, groups: { ...this.dynamic.groups, [groupId]: { ...(next as ConfigMap) } } });
   }
 
   /** Drops, one by one, saved broker settings that would be refused today (Kafka's fromPersistentProps). */
@@ -212,9 +212,20 @@ export class ConfigStore {
     return String(this.broker.nodeId);
   }
 
-  private save(dynamic: DynamicConfigs): void {
-    this.file?.save(dynamic);
+  /**
+   * Saves, then applies; a file-system error (disk full) changes nothing and is answered
+   * KAFKA_STORAGE_ERROR, as Kafka answers a storage exception, rather than failing the request.
+   */
+  private save(dynamic: DynamicConfigs): ConfigError | null {
+    try {
+      this.file?.save(dynamic);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException | null)?.code;
+      if (!(err instanceof Error) || typeof code !== 'string' || !/^E[A-Z]+$/.test(code)) throw err;
+      return { errorCode: ErrorCode.KAFKA_STORAGE_ERROR, message: `Cannot save the dynamic configuration: ${err.message}` };
+    }
     this.dynamic = dynamic;
+    return null;
   }
 
   /** The effective configuration for these dynamic settings (BrokerConfig validates the whole). */

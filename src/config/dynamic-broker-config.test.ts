@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BrokerConfig } from './broker-config.js';
@@ -152,5 +152,37 @@ test('saved settings that would be refused today are left out at startup, with a
     assert.equal(store.current.numPartitions, 1);
     assert.equal(store.defaultLogConfig.retentionBytes, 99);
     assert.deepEqual(store.warnings, ['dynamic broker setting num.partitions of resource "" ignored: Cannot update these configs dynamically: Set(num.partitions)']);
+  });
+});
+
+test('a dynamic change that cannot be saved (disk full) is answered KAFKA_STORAGE_ERROR and changes nothing', () => {
+  withDir((dir) => {
+    class FullDisk extends DynamicConfigFile {
+      override save(): void {
+        throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+      }
+    }
+    const store = new ConfigStore(new BrokerConfig({ 'log.dir': dir }), new FullDisk(dir));
+    let changes = 0;
+    store.onChange(() => changes++);
+    const storageError = { errorCode: ErrorCode.KAFKA_STORAGE_ERROR, message: 'Cannot save the dynamic configuration: ENOSPC: no space left on device, write' };
+    assert.deepEqual(store.alterBroker('', { 'log.retention.bytes': '1234' }, false), storageError);
+    assert.deepEqual(store.alterGroup('g', { 'consumer.session.timeout.ms': '50000' }, false), storageError);
+    assert.deepEqual(store.brokerDynamic(''), {});
+    assert.deepEqual(store.groupConfigs('g'), {});
+    assert.equal(store.defaultLogConfig.retentionBytes, -1);
+    assert.equal(changes, 0);
+  });
+});
+
+test('a failed save leaves the old file and no temporary file; a corrupt file is a CorruptFileError', () => {
+  withDir((dir) => {
+    const file = new DynamicConfigFile(dir);
+    mkdirSync(file.path); // the rename over it fails (EISDIR), as a full disk fails the write
+    assert.throws(() => file.save({ brokers: { '': { 'log.retention.bytes': '1' } }, groups: {} }), { code: 'EISDIR' });
+    assert.deepEqual(readdirSync(dir), ['brook-dynamic-configs.json']);
+    rmSync(file.path, { recursive: true });
+    writeFileSync(file.path, '{"version": 1, "brokers": ');
+    assert.throws(() => file.load(), { name: 'CorruptFileError', message: /brook-dynamic-configs\.json is not valid/ });
   });
 });

@@ -2,8 +2,9 @@
 // settings (per broker, by node id, and the cluster-wide default under "") and group settings
 // (per group id). Kafka keeps both in its metadata log; Brook keeps them in one small JSON file in
 // the data directory, brook-dynamic-configs.json, rewritten whole on each change (tmp file, fsync,
-// rename), so a crash leaves the old or the new content, never a mix.
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+// rename), so a crash leaves the old or the new content, never a mix, and a failed write (disk
+// full) leaves the old content and no temporary file.
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export const DYNAMIC_CONFIG_FILE = 'brook-dynamic-configs.json';
@@ -30,11 +31,20 @@ export class DynamicConfigFile {
     this.path = join(dataDir, DYNAMIC_CONFIG_FILE);
   }
 
-  /** The saved configs, or none when the file does not exist yet. A corrupt file throws. */
+  /**
+   * The saved configs, or none when the file does not exist yet. A file that cannot be parsed
+   * throws an Error named CorruptFileError, which start-up reports in one line.
+   */
   load(): DynamicConfigs {
     if (!existsSync(this.path)) return NO_DYNAMIC_CONFIGS;
-    const parsed = JSON.parse(readFileSync(this.path, 'utf8')) as Partial<FileContent>;
-    if (parsed.version !== 1) throw new Error(`${this.path}: unsupported version ${String(parsed.version)}`);
+    let parsed: Partial<FileContent>;
+    try {
+      parsed = JSON.parse(readFileSync(this.path, 'utf8')) as Partial<FileContent>;
+    } catch (err) {
+      if (err instanceof SyntaxError) throw corrupt(this.path, err.message);
+      throw err;
+    }
+    if (parsed?.version !== 1) throw corrupt(this.path, `unsupported version ${String(parsed?.version)}`);
     return { brokers: stringMaps(parsed.brokers), groups: stringMaps(parsed.groups) };
   }
 
@@ -42,15 +52,31 @@ export class DynamicConfigFile {
     const content: FileContent = { version: 1, brokers: dropEmpty(configs.brokers), groups: dropEmpty(configs.groups) };
     mkdirSync(join(this.path, '..'), { recursive: true });
     const tmp = `${this.path}.tmp`;
-    writeFileSync(tmp, JSON.stringify(content, null, 1));
-    const fd = openSync(tmp, 'r+');
     try {
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
+      writeFileSync(tmp, JSON.stringify(content, null, 1));
+      const fd = openSync(tmp, 'r+');
+      try {
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+      renameSync(tmp, this.path);
+    } catch (err) {
+      try {
+        unlinkSync(tmp);
+      } catch {
+        // never created, or the file system refuses: the original error is the one to report
+      }
+      throw err;
     }
-    renameSync(tmp, this.path);
   }
+}
+
+/** Recognised by name at start-up (config may not import the layers that define the class). */
+function corrupt(path: string, detail: string): Error {
+  const err = new Error(`${path} is not valid (${detail})`);
+  err.name = 'CorruptFileError';
+  return err;
 }
 
 function stringMaps(value: unknown): Record<string, ConfigMap> {
