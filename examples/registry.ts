@@ -1,0 +1,5 @@
+// Every example by name, for `npm run example` and the bench.
+import type { ExampleDefinition } from './shared/example.js';
+import { streamstore } from './streamstore/scenario.js';
+
+export const EXAMPLES: readonly ExampleDefinition[] = [streamstore];
