@@ -1,5 +1,6 @@
 // Every example by name, for `npm run example` and the bench.
 import type { ExampleDefinition } from './shared/example.js';
+import { feed } from './feed/scenario.js';
 import { streamstore } from './streamstore/scenario.js';
 
-export const EXAMPLES: readonly ExampleDefinition[] = [streamstore];
+export const EXAMPLES: readonly ExampleDefinition[] = [streamstore, feed];

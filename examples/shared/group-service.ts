@@ -15,6 +15,7 @@
 // partitions from every member and hands them out again. A partition's new owner starts at the
 // group's committed offset for it, so records the old owner handled but had not committed yet
 // are delivered again (the idempotent handler absorbs them); none is skipped.
+import { reportFailure } from './wait.js';
 import { Consumer, MessagesStreamFallbackModes, MessagesStreamModes, stringDeserializers, type Message, type MessagesStream } from '@platformatic/kafka';
 
 export interface Delivery<T> {
@@ -125,7 +126,7 @@ export class GroupService<T> {
     } catch (err) {
       if (!this.stopping) {
         this.failure = err;
-        process.stderr.write(`${this.options.name}: ${(err as Error).message}\n`);
+        reportFailure(this.options.name, err);
       }
     }
   }

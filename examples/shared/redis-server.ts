@@ -39,7 +39,7 @@ export class RedisServer {
       });
       child.stdout?.on('data', (chunk: Buffer) => {
         output += chunk.toString();
-        if (output.includes('Ready to accept connections')) {
+        if (/ready to accept connections/i.test(output)) {
           clearTimeout(timer);
           resolve();
         }
