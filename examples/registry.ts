@@ -1,6 +1,7 @@
 // Every example by name, for `npm run example` and the bench.
 import type { ExampleDefinition } from './shared/example.js';
 import { feed } from './feed/scenario.js';
+import { search } from './search/scenario.js';
 import { streamstore } from './streamstore/scenario.js';
 
-export const EXAMPLES: readonly ExampleDefinition[] = [streamstore, feed];
+export const EXAMPLES: readonly ExampleDefinition[] = [streamstore, feed, search];
