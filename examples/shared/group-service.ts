@@ -16,7 +16,7 @@
 // group's committed offset for it, so records the old owner handled but had not committed yet
 // are delivered again (the idempotent handler absorbs them); none is skipped.
 import { reportFailure } from './wait.js';
-import { Consumer, MessagesStreamFallbackModes, MessagesStreamModes, stringDeserializers, type Message, type MessagesStream } from '@platformatic/kafka';
+import { Consumer, FetchIsolationLevels, MessagesStreamFallbackModes, MessagesStreamModes, stringDeserializers, type Message, type MessagesStream } from '@platformatic/kafka';
 
 export interface Delivery<T> {
   topic: string;
@@ -38,6 +38,10 @@ export interface GroupServiceOptions<T> {
   handle: (batch: Delivery<T>[]) => Promise<void> | void;
   /** Where a group with no committed offset starts: 'earliest' (default) or 'latest'. */
   start?: 'earliest' | 'latest';
+  /** Start at these offsets instead of the group's committed ones (e.g. a snapshot's position). */
+  offsets?: { topic: string; partition: number; offset: bigint }[];
+  /** Read only committed transactions' records (read_committed) instead of everything. */
+  readCommitted?: boolean;
   /** Largest batch handed to the handler (default 500). */
   maxBatch?: number;
   decode?: (value: string) => T;
@@ -70,7 +74,8 @@ export class GroupService<T> {
     });
     const stream = await consumer.consume({
       topics: options.topics,
-      mode: MessagesStreamModes.COMMITTED,
+      ...(options.offsets ? { mode: MessagesStreamModes.MANUAL, offsets: options.offsets } : { mode: MessagesStreamModes.COMMITTED }),
+      isolationLevel: options.readCommitted ? FetchIsolationLevels.READ_COMMITTED : FetchIsolationLevels.READ_UNCOMMITTED,
       fallbackMode: options.start === 'latest' ? MessagesStreamFallbackModes.LATEST : MessagesStreamFallbackModes.EARLIEST,
       autocommit: false,
     });
