@@ -2,7 +2,8 @@
 import type { ExampleDefinition } from './shared/example.js';
 import { feed } from './feed/scenario.js';
 import { ledger } from './ledger/scenario.js';
+import { sensors } from './sensors/scenario.js';
 import { search } from './search/scenario.js';
 import { streamstore } from './streamstore/scenario.js';
 
-export const EXAMPLES: readonly ExampleDefinition[] = [streamstore, feed, search, ledger];
+export const EXAMPLES: readonly ExampleDefinition[] = [streamstore, feed, search, ledger, sensors];
