@@ -2,10 +2,15 @@
 // measured with ✓/✗ where there is a target; speed never fails anything) and, last, a
 // `BENCH_JSON {...}` line for tooling.
 //
-//   node dist/bench/run.js [--only startup,load,kbench,groups,memory] [--repeat N]
+//   node dist/bench/run.js [--only startup,load,kbench,groups,memory,examples] [--skip SECTIONS]
+//                          [--examples streamstore,feed,...] [--repeat N]
+//
+// `examples` runs the large version of each example (examples/, several minutes in all);
+// --examples picks which, --skip examples leaves them out.
 //
 // --repeat N runs each selected section N times and keeps the better value of every figure:
 // on a shared machine the least disturbed run is the closest to what the code can do.
+import { EXAMPLE_NAMES, examplesSection } from './examples.js';
 import { runGroups } from './groups.js';
 import { runKbench } from './kbench.js';
 import { runLoad } from './load.js';
@@ -19,10 +24,12 @@ const SECTIONS: Record<string, (report: Report) => Promise<void>> = {
   kbench: runKbench,
   groups: runGroups,
   memory: runMemory,
+  examples: examplesSection(EXAMPLE_NAMES),
 };
 
 function parseArgs(argv: string[]): { only: string[]; repeat: number } {
   let only = Object.keys(SECTIONS);
+  let skip: string[] = [];
   let repeat = 1;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -33,18 +40,24 @@ function parseArgs(argv: string[]): { only: string[]; repeat: number } {
       return v;
     };
     if (flag === '--only') only = value().split(',').map((s) => s.trim()).filter(Boolean);
-    else if (flag === '--repeat') repeat = Number(value());
+    else if (flag === '--skip') skip = value().split(',').map((s) => s.trim()).filter(Boolean);
+    else if (flag === '--examples') {
+      const names = value().split(',').map((s) => s.trim()).filter(Boolean);
+      const unknownExamples = names.filter((n) => !EXAMPLE_NAMES.includes(n));
+      if (unknownExamples.length > 0) usage(`unknown example(s): ${unknownExamples.join(', ')}`);
+      SECTIONS.examples = examplesSection(names);
+    } else if (flag === '--repeat') repeat = Number(value());
     else if (flag === '--help' || flag === '-h') usage();
     else usage(`unknown argument ${a}`);
   }
-  const unknown = only.filter((s) => !(s in SECTIONS));
+  const unknown = [...only, ...skip].filter((s) => !(s in SECTIONS));
   if (unknown.length > 0) usage(`unknown section(s): ${unknown.join(', ')}`);
   if (!Number.isInteger(repeat) || repeat < 1 || repeat > 10) usage('--repeat must be 1..10');
-  return { only, repeat };
+  return { only: only.filter((s) => !skip.includes(s)), repeat };
 }
 
 function usage(error?: string): never {
-  const text = `usage: node dist/bench/run.js [--only ${Object.keys(SECTIONS).join(',')}] [--repeat N]\n`;
+  const text = `usage: node dist/bench/run.js [--only ${Object.keys(SECTIONS).join(',')}] [--skip SECTIONS] [--examples ${EXAMPLE_NAMES.join(',')}] [--repeat N]\n`;
   if (error) process.stderr.write(`bench: ${error}\n${text}`);
   else process.stdout.write(text);
   process.exit(error ? 2 : 0);

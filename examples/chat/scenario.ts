@@ -80,11 +80,9 @@ async function run({ cluster, claims, scale }: ExampleContext): Promise<void> {
     await waitUntil('every client shows its room', () => clients.every(caughtUp), 60_000);
     claims.figure('reconnect and catch-up from history (while the rooms talk)', reconnectMs, 'ms', 'lower');
     const missed = leaving.map((c) => c.fromHistory);
-    claims.check(
-      'reconnecting clients got what they missed from history',
-      missed.every((n) => n >= size.perUser * (size.usersPerRoom - 1)),
-      `from history: ${missed.join(', ')} messages`,
-    );
+    // What a client missed comes from history up to the position delivery had reached when it
+    // reconnected, and live after it; the lists compared below prove nothing fell in between.
+    claims.check('reconnecting clients filled the gap from history', missed.every((n) => n > 0), `from history: ${missed.join(', ')} messages (the rest live)`);
 
     // Same room, same list, in offset order; each sender's messages in the order sent.
     const rooms = [...new Set(clients.map((c) => c.room))];

@@ -24,9 +24,14 @@ export function generateReadings(devices: number, minutes: number, base: number)
   let late = 0;
   let tooLate = 0;
   let n = 0;
+  // Devices measure at different points of each second; within a second they are sent in the
+  // order measured, so only the delayed readings arrive behind the watermark.
+  const offsetOf = (d: number): number => (d * 37) % 1000;
+  const order = Array.from({ length: devices }, (_, d) => d).sort((a, b) => offsetOf(a) - offsetOf(b));
   for (let t = 0; t < seconds; t++) {
-    for (let d = 0; d < devices; d++, n++) {
-      const r: Reading = { deviceId: `device-${d}`, at: base + t * 1000 + ((d * 37) % 1000), value: ((n * 7919) % 10_000) / 100 };
+    for (const d of order) {
+      n++;
+      const r: Reading = { deviceId: `device-${d}`, at: base + t * 1000 + offsetOf(d), value: ((n * 7919) % 10_000) / 100 };
       if (n % 211 === 5 && t + TOO_LATE_DELAY_S < seconds) {
         ticks[t + TOO_LATE_DELAY_S].push(r);
         tooLate++;
