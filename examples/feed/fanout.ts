@@ -16,6 +16,7 @@ import { feedKey, followersKey } from './social-graph.js';
  */
 /** Feed writes per script call. */
 const WRITE_CHUNK = 5_000;
+const CHUNKS_IN_FLIGHT = 4;
 
 /** ZADD KEYS[i] ARGV[2i-1] ARGV[2i] for each i: many feed writes in one command. */
 const ADD_TO_FEEDS = "for i = 1, #KEYS do redis.call('ZADD', KEYS[i], ARGV[2 * i - 1], ARGV[2 * i]) end return #KEYS";
@@ -59,13 +60,20 @@ export class FanOut {
     const followers = new Map(await Promise.all(authors.map(async (a) => [a, await this.redis.sMembers(followersKey(a))] as const)));
     // Feed writes go out in chunks of WRITE_CHUNK, each one script call (ADD_TO_FEEDS): a
     // celebrity's post is 100,000 writes, and one command per write would spend the time in
-    // round trips and client overhead. A chunk keeps each call short, so Redis stays responsive.
+    // round trips and client overhead. A chunk keeps each call short, so Redis stays responsive;
+    // a few calls in flight keep Redis busy while the next chunk is built.
+    const inFlight: Promise<unknown>[] = [];
     let keys: string[] = [];
     let args: string[] = [];
     const flush = async (): Promise<void> => {
-      if (keys.length > 0) await this.redis.eval(ADD_TO_FEEDS, { keys, arguments: args });
+      if (keys.length > 0) {
+        const call = this.redis.eval(ADD_TO_FEEDS, { keys, arguments: args });
+        call.catch(() => undefined); // handled where it is awaited; not an unhandled rejection meanwhile
+        inFlight.push(call);
+      }
       keys = [];
       args = [];
+      if (inFlight.length >= CHUNKS_IN_FLIGHT) await inFlight.shift();
     };
     for (const post of posts) {
       for (const f of followers.get(post.authorId) ?? []) {
@@ -76,6 +84,7 @@ export class FanOut {
       this.feedWrites += followers.get(post.authorId)?.length ?? 0;
     }
     await flush();
+    await Promise.all(inFlight);
     for (const d of batch) this.handled.add(d.value.postId);
   }
 }

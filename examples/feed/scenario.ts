@@ -29,7 +29,7 @@ interface Size {
 }
 
 const SHORT: Size = { partitions: 4, celebrityFollowers: 20_000, timedPosts: 10, backlogAuthors: 20, backlogPostsPerAuthor: 10, buggyPosts: 40 };
-const LARGE: Size = { partitions: 8, celebrityFollowers: 100_000, timedPosts: 200, backlogAuthors: 20_000, backlogPostsPerAuthor: 50, buggyPosts: 2_000 };
+const LARGE: Size = { partitions: 8, celebrityFollowers: 100_000, timedPosts: 30, backlogAuthors: 20_000, backlogPostsPerAuthor: 50, buggyPosts: 2_000 };
 
 /** Each backlog author is followed by two readers, and each reader follows two authors. */
 const readersOf = (author: number, authors: number): string[] => [`reader-${(author + 1) % authors}`, `reader-${(author + 7) % authors}`];

@@ -14,7 +14,10 @@
 // What happens on rebalance: when a member joins or leaves, the group coordinator takes the
 // partitions from every member and hands them out again. A partition's new owner starts at the
 // group's committed offset for it, so records the old owner handled but had not committed yet
-// are delivered again (the idempotent handler absorbs them); none is skipped.
+// are delivered again (the idempotent handler absorbs them); none is skipped. This client
+// (@platformatic/kafka 1.x) also restarts the partitions a member keeps at their committed
+// offsets after each rebalance, so a batch in hand during a rebalance can come again to the
+// same member: the same rule covers it.
 import { reportFailure } from './wait.js';
 import { Consumer, FetchIsolationLevels, MessagesStreamFallbackModes, MessagesStreamModes, stringDeserializers, type Message, type MessagesStream } from '@platformatic/kafka';
 
@@ -54,12 +57,12 @@ export class GroupService<T> {
   delivered = 0;
   private stopping = false;
   private failure: unknown;
+  private loop: Promise<void> = Promise.resolve();
 
   private constructor(
     private readonly options: GroupServiceOptions<T>,
     private readonly consumer: Consumer<string, string, string, string>,
     private readonly stream: MessagesStream<string, string, string, string>,
-    private readonly loop: Promise<void>[],
   ) {}
 
   static async start<T>(options: GroupServiceOptions<T>): Promise<GroupService<T>> {
@@ -79,9 +82,8 @@ export class GroupService<T> {
       fallbackMode: options.start === 'latest' ? MessagesStreamFallbackModes.LATEST : MessagesStreamFallbackModes.EARLIEST,
       autocommit: false,
     });
-    const loop: Promise<void>[] = [];
-    const service = new GroupService(options, consumer, stream, loop);
-    loop.push(service.run());
+    const service = new GroupService(options, consumer, stream);
+    service.loop = service.run();
     return service;
   }
 
@@ -103,7 +105,7 @@ export class GroupService<T> {
   async stop(): Promise<void> {
     this.stopping = true;
     await this.stream.close();
-    await Promise.all(this.loop);
+    await this.loop;
     await this.consumer.close();
   }
 
