@@ -45,7 +45,7 @@ async function handle(route: Route, req: IncomingMessage, res: ServerResponse): 
   res.end(payload);
 }
 
-const agent = new Agent({ keepAlive: true, maxSockets: 64 });
+const agent = new Agent({ keepAlive: true, maxSockets: 64, noDelay: true });
 
 /** One JSON request; resolves with the status and the parsed body. */
 export function callJson(method: string, url: string, body?: unknown): Promise<JsonReply> {
