@@ -1,6 +1,6 @@
 // The short ledger scenario on an embedded Brook. Two claims wait for broker features
-// (features.ts); this test expects exactly those to be reported as pending, so enabling a
-// feature there also means updating the list below.
+// (features.ts): the test expects exactly the claims of the features still switched off to be
+// reported as pending, and the others to hold.
 import { test } from 'node:test';
 import { assertClaimsHold } from '../shared/assert-claims.js';
 import { ledgerFeatures } from './features.js';
