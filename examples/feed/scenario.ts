@@ -28,7 +28,7 @@ interface Size {
   buggyPosts: number;
 }
 
-const SHORT: Size = { partitions: 4, celebrityFollowers: 20_000, timedPosts: 10, backlogAuthors: 20, backlogPostsPerAuthor: 10, buggyPosts: 40 };
+const SHORT: Size = { partitions: 4, celebrityFollowers: 10_000, timedPosts: 10, backlogAuthors: 20, backlogPostsPerAuthor: 10, buggyPosts: 40 };
 const LARGE: Size = { partitions: 8, celebrityFollowers: 100_000, timedPosts: 30, backlogAuthors: 20_000, backlogPostsPerAuthor: 50, buggyPosts: 2_000 };
 
 /** Each backlog author is followed by two readers, and each reader follows two authors. */
