@@ -3,7 +3,7 @@
 // computing a range assignment of one topic, Heartbeat on a timer, rejoin when the coordinator
 // asks for it. Times of the steps are reported to a listener so that a benchmark can split a
 // failover into its parts.
-import { decodeAssignment, encodeAssignment, encodeSubscription } from '../src/coordinator/group/consumer-protocol.js';
+import { decodeAssignment, encodeAssignment, encodeSubscription } from '../src/protocol/consumer-protocol.js';
 import { ErrorCode, errorName } from '../src/protocol/errors.js';
 import type { HeartbeatResponse } from '../src/protocol/messages/heartbeat.js';
 import type { JoinGroupResponse, JoinGroupResponseJoinGroupResponseMember } from '../src/protocol/messages/join-group.js';

@@ -11,7 +11,7 @@ import { rmSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startBroker, type Broker, type GroupInspection } from '../src/index.js';
 import { WireClient } from '../src/client/wire-client.js';
-import { decodeAssignment, decodeSubscription, encodeAssignment, encodeSubscription } from '../src/coordinator/group/consumer-protocol.js';
+import { decodeAssignment, decodeSubscription, encodeAssignment, encodeSubscription } from '../src/protocol/consumer-protocol.js';
 import { ErrorCode, errorName } from '../src/protocol/errors.js';
 import { tempDir } from './helpers/broker.js';
 import { FAST_CLASSIC_GROUPS } from './helpers/group-broker.js';

@@ -4,7 +4,7 @@
 // themselves (unknown topics, SyncGroup v5 without protocol fields).
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { encodeSubscription } from '../src/coordinator/group/consumer-protocol.js';
+import { encodeSubscription } from '../src/protocol/consumer-protocol.js';
 import { TestBroker } from './helpers/broker.js';
 import { FAST_CLASSIC_GROUPS } from './helpers/group-broker.js';
 import { WireClient } from './helpers/wire-client.js';

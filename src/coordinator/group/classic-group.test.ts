@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ErrorCode } from '../../protocol/errors.js';
-import { decodeAssignment, encodeAssignment, encodeSubscription } from './consumer-protocol.js';
+import { decodeAssignment, encodeAssignment, encodeSubscription } from '../../protocol/consumer-protocol.js';
 import { GroupCoordinator } from './group-coordinator.js';
 import type { GroupCoordinatorConfig } from './group-coordinator-config.js';
 import type { JoinGroupParams, JoinGroupResult, TopicMetadataView } from './group-types.js';

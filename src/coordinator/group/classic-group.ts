@@ -4,7 +4,7 @@
  * ClassicGroupManager drives it.
  */
 import { ErrorCode } from '../../protocol/errors.js';
-import { CONSUMER_PROTOCOL_TYPE, decodeSubscription } from './consumer-protocol.js';
+import { CONSUMER_PROTOCOL_TYPE, decodeSubscription } from '../../protocol/consumer-protocol.js';
 import { ClassicGroupMember, type JoinCallback, joinError, syncError } from './classic-group-member.js';
 import type { JoinGroupMember, JoinGroupProtocol, JoinGroupResult, SyncGroupResult } from './group-types.js';
 import { type GroupMetadataValue, type GroupRecord, GroupRecordType } from './records-codec.js';

@@ -5,7 +5,7 @@
  */
 import { ErrorCode } from '../../protocol/errors.js';
 import { ClassicGroup, ClassicGroupState as S } from './classic-group.js';
-import { CONSUMER_PROTOCOL_TYPE, decodeAssignment, decodeSubscription, encodeAssignment, encodeSubscription } from './consumer-protocol.js';
+import { CONSUMER_PROTOCOL_TYPE, decodeAssignment, decodeSubscription, encodeAssignment, encodeSubscription } from '../../protocol/consumer-protocol.js';
 import { type Assignment, assignmentToList, ConsumerGroup, EMPTY } from './consumer-group.js';
 import type { Group, GroupContext } from './group-context.js';
 import type { ConsumerGroupDescription, DescribedGroup, DescribedTopicPartitions, ListedGroup } from './group-types.js';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Writer } from '../../protocol/primitives/writer.js';
 import { ErrorCode } from '../../protocol/errors.js';
-import { decodeAssignment, encodeAssignment, encodeSubscription } from './consumer-protocol.js';
+import { decodeAssignment, encodeAssignment, encodeSubscription } from '../../protocol/consumer-protocol.js';
 import { GroupCoordinator } from './group-coordinator.js';
 import type { GroupLogRecord, JoinGroupParams, TopicMetadataView } from './group-types.js';
 import { MemoryGroupLog } from './memory-group-log.js';

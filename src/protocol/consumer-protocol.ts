@@ -1,11 +1,12 @@
 /**
  * The embedded "consumer" protocol of classic groups (ConsumerProtocolSubscription and
- * ConsumerProtocolAssignment, versions 0-3, non-flexible). The coordinator reads subscriptions to
- * know which topics a classic group consumes (offset expiration, OffsetDelete) and assignments
- * for introspection. Like Kafka, a newer version is parsed with the latest known layout.
+ * ConsumerProtocolAssignment, versions 0-3, non-flexible): the bytes a consumer puts in
+ * JoinGroup's metadata and SyncGroup's assignments. The coordinator reads subscriptions to know
+ * which topics a classic group consumes (offset expiration, OffsetDelete) and assignments for
+ * introspection; the client writes both as a group member. Like Kafka, a newer version is parsed with the latest known layout.
  */
-import { Reader } from '../../protocol/primitives/reader.js';
-import { Writer } from '../../protocol/primitives/writer.js';
+import { Reader } from './primitives/reader.js';
+import { Writer } from './primitives/writer.js';
 
 export const CONSUMER_PROTOCOL_TYPE = 'consumer';
 
