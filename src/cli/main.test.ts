@@ -2,7 +2,7 @@ import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -59,6 +59,7 @@ test('top-level help, version and unknown commands', () => {
   const help = brook('--help');
   assert.equal(help.status, 0);
   assert.match(help.stdout, /Usage: brook <command>/);
+  for (const command of ['serve', 'topic', 'produce', 'consume', 'group', 'cluster', 'log']) assert.match(help.stdout, new RegExp(`^  ${command}\\b`, 'm'), command);
   const version = brook('version');
   assert.equal(version.status, 0);
   assert.match(version.stdout, /^\d+\.\d+\.\d+/);
@@ -78,6 +79,8 @@ function fakeCli(name: string, index: string): string {
   cpSync(join(here, '..', 'config'), join(root, 'src', 'config'), { recursive: true });
   cpSync(join(here, '..', 'startup-error.js'), join(root, 'src', 'startup-error.js'));
   writeFileSync(join(root, 'package.json'), '{"type":"module"}\n');
+  // The CLI's argument parser (commander) is resolved from the copy's node_modules.
+  symlinkSync(fileURLToPath(new URL('../../../node_modules', import.meta.url)), join(root, 'node_modules'), 'dir');
   writeFileSync(join(root, 'src', 'index.js'), index);
   return join(root, 'src', 'cli', 'main.js');
 }

@@ -1,119 +1,37 @@
 #!/usr/bin/env node
-// The `brook` command. `brook serve` loads the configuration (flags, --set, BROOK_* environment,
-// --config file), then runs the broker (./serve.ts). Exit codes are ExitCode in
-// ../startup-error.ts: 0 success, 1 configuration, 2 usage, 3 cannot listen, 4 data directory
-// locked, 5 data directory unusable, 70 internal error, 130/143 stopped by a signal.
+// The `brook` command: `serve` starts a broker; every other command is a Kafka client (through
+// src/client) that works against any Kafka-compatible cluster. This file only declares the
+// commands, their options and help (commander); each command's code is imported when it runs,
+// so `brook --help` and a failing flag never load the client, and `brook topic list` loads only
+// what it uses. Exit codes: 0 success, 1 failure, 2 usage error.
 
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
-import { ConfigException } from '../config/config-def.js';
-import { loadBrokerConfig } from '../config/load-broker-config.js';
-import type { BrokerConfig } from '../config/broker-config.js';
+import { Command, CommanderError, Option } from 'commander';
 import { ExitCode } from '../startup-error.js';
-import { mainHelp, serveHelp } from './help.js';
-import { serve as runBroker } from './serve.js';
+import { addSharedOptions, collect, withClientOptions, withFormatOption } from './client-options.js';
 
-// Checked here so that a typo is a usage error; the broker's logger takes the same names.
-const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
-const LOG_FORMATS = ['pretty', 'json'];
+type Action = () => Promise<number | void>;
 
-class UsageError extends Error {}
-
-async function main(args: readonly string[]): Promise<number> {
-  const [command, ...rest] = args;
-  switch (command) {
-    case 'serve':
-      return serve(rest);
-    case 'help':
-    case '--help':
-    case '-h':
-      process.stdout.write(mainHelp());
-      return 0;
-    case 'version':
-    case '--version':
-    case '-v':
-      process.stdout.write(`${version()}\n`);
-      return 0;
-    case undefined:
-      process.stderr.write(mainHelp());
-      return ExitCode.USAGE;
-    default:
-      process.stderr.write(`brook: unknown command '${command}'\n\n${mainHelp()}`);
-      return ExitCode.USAGE;
-  }
-}
-
-async function serve(args: readonly string[]): Promise<number> {
-  let config: BrokerConfig;
-  let logLevel: string;
-  let logFormat: string | undefined;
+/** Runs a command; prints a failure as one line (no stack trace) and returns the exit code. */
+async function run(action: Action): Promise<number> {
   try {
-    const { values } = parseArgs({
-      args: [...args],
-      strict: true,
-      allowPositionals: false,
-      options: {
-        port: { type: 'string', short: 'p' },
-        host: { type: 'string', short: 'H' },
-        'data-dir': { type: 'string', short: 'd' },
-        config: { type: 'string', short: 'c' },
-        set: { type: 'string', short: 's', multiple: true },
-        'log-level': { type: 'string' },
-        'log-format': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-    if (values.help === true) {
-      process.stdout.write(serveHelp());
-      return 0;
-    }
-    // The CLI logs the broker's life cycle by default; the embedded API only warnings.
-    logLevel = oneOf(values['log-level'] ?? nonEmpty(process.env.BROOK_LOG_LEVEL) ?? 'info', LOG_LEVELS, 'log level');
-    const format = values['log-format'] ?? nonEmpty(process.env.BROOK_LOG_FORMAT);
-    logFormat = format === undefined ? undefined : oneOf(format, LOG_FORMATS, 'log format');
-    config = loadBrokerConfig({
-      ...(values.config === undefined ? {} : { file: values.config }),
-      env: process.env,
-      sets: (values.set ?? []).map(parseSet),
-      flags: {
-        ...(values.port === undefined ? {} : { port: values.port }),
-        ...(values.host === undefined ? {} : { host: values.host }),
-        ...(values['data-dir'] === undefined ? {} : { dataDir: values['data-dir'] }),
-      },
-    });
-  } catch (error) {
-    if (error instanceof ConfigException) {
-      process.stderr.write(`brook: ${error.message}\n`);
-      return ExitCode.CONFIG;
-    }
-    if (error instanceof UsageError || isParseArgsError(error)) {
-      process.stderr.write(`brook serve: ${(error as Error).message}\nRun 'brook serve --help' for usage.\n`);
-      return ExitCode.USAGE;
-    }
-    throw error;
+    return (await action()) ?? 0;
+  } catch (err) {
+    const { describeError, ReportedFailure } = await import('./cli-error.js');
+    if (err instanceof ReportedFailure) return 1;
+    const { message, exitCode } = describeError(err);
+    process.stderr.write(`brook: ${message}\n`);
+    return exitCode;
   }
-  return runBroker(config, { logLevel, ...(logFormat === undefined ? {} : { logFormat }) });
 }
 
-function parseSet(assignment: string): readonly [string, string] {
-  const eq = assignment.indexOf('=');
-  if (eq <= 0) throw new UsageError(`--set expects name=value, got '${assignment}'`);
-  return [assignment.slice(0, eq).trim(), assignment.slice(eq + 1)] as const;
+async function act(action: Action): Promise<void> {
+  const code = await run(action);
+  if (code !== 0) process.exitCode = code;
 }
 
-function oneOf(value: string, allowed: readonly string[], what: string): string {
-  const v = value.trim().toLowerCase();
-  if (!allowed.includes(v)) throw new UsageError(`${what} must be one of ${allowed.join(', ')}, got '${value}'`);
-  return v;
-}
-
-function nonEmpty(value: string | undefined): string | undefined {
-  return value === '' ? undefined : value;
-}
-
-function isParseArgsError(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS_');
+function examples(...lines: string[]): string {
+  return `\nExamples:\n${lines.map((l) => `  ${l}`).join('\n')}\n`;
 }
 
 function version(): string {
@@ -122,13 +40,216 @@ function version(): string {
   return (JSON.parse(text) as { version?: string }).version ?? 'unknown';
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    if (code !== 0) process.exitCode = code;
-  },
-  (error: unknown) => {
-    // Not a start-up failure the operator can fix (those are one line, see serve.ts): a bug.
-    process.stderr.write(`brook: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-    process.exit(ExitCode.INTERNAL);
-  },
-);
+const topicCommands = () => import('./commands/topic.js');
+const groupCommands = () => import('./commands/group.js');
+
+function buildProgram(): Command {
+  const program = new Command('brook')
+    .usage('<command> [options]')
+    .description('Brook is a Kafka-compatible event streaming broker for Node.js. Every command but serve and log\nis a Kafka client and works against any Kafka-compatible cluster (-b/--brokers or BROOK_BROKERS).')
+    .option('-v, --version', "print Brook's version")
+    .helpCommand('help [command]', 'show help for a command')
+    .exitOverride()
+    .showSuggestionAfterError(true)
+    .showHelpAfterError("(run 'brook <command> --help' for usage)")
+    .configureOutput({ outputError: (text, write) => write(text.replace(/^error: /, 'brook: ')) })
+    .configureHelp({ helpWidth: 100 });
+
+  program
+    .command('serve')
+    .description('start a broker (brook serve --help lists every setting)')
+    .helpOption(false)
+    .allowUnknownOption()
+    .allowExcessArguments()
+    .argument('[options...]')
+    .action((args: string[]) => act(async () => (await import('./serve-command.js')).serveCommand(args)));
+
+  program
+    .command('version')
+    .description("print Brook's version")
+    .action(() => {
+      process.stdout.write(`${version()}\n`);
+    });
+
+  // ---- topic ----
+  const topic = program.command('topic').description('create, list, describe, change and delete topics');
+  topic.addHelpText('after', examples('brook topic create orders -p 3 -c retention.ms=86400000', 'brook topic list', 'brook topic describe orders', 'brook topic add-partitions orders --num 2', 'brook topic alter-config orders --set cleanup.policy=compact', 'brook topic delete orders'));
+
+  withFormatOption(withClientOptions(topic.command('create')))
+    .description('create topics')
+    .argument('<topics...>', 'names of the topics to create')
+    .option('-p, --partitions <n>', "partitions per topic (default: the broker's num.partitions)")
+    .option('-r, --replication-factor <n>', "replicas per partition (default: the broker's default.replication.factor)")
+    .option('-c, --config <name=value>', 'a topic setting; repeatable', collect)
+    .option('--if-not-exists', 'succeed when a topic already exists')
+    .option('--dry-run', 'validate only (CreateTopics validateOnly): nothing is created')
+    .addHelpText('after', examples('brook topic create T -p 3 -c retention.ms=1000', 'brook topic create a b c --partitions 6 --if-not-exists', 'brook topic create compacted -c cleanup.policy=compact -c segment.bytes=1048576'))
+    .action((topics: string[], flags) => act(async () => (await topicCommands()).topicCreate(topics, flags)));
+
+  withFormatOption(withClientOptions(topic.command('list')))
+    .alias('ls')
+    .description('list topics with their partition counts')
+    .option('-i, --internal', 'include internal topics (__consumer_offsets)')
+    .addHelpText('after', examples('brook topic list', 'brook topic list --format json'))
+    .action((flags) => act(async () => (await topicCommands()).topicList(flags)));
+
+  withFormatOption(withClientOptions(topic.command('describe')))
+    .description('partitions (leaders, offsets, sizes) and configs (values, sources) of topics')
+    .argument('<topics...>')
+    .option('-s, --summary', 'show the summary section')
+    .option('-c, --configs', 'show the configs section')
+    .option('-p, --partitions', 'show the partitions section')
+    .addHelpText('after', '\nWithout -s, -c or -p every section is shown.\n' + examples('brook topic describe orders', 'brook topic describe orders -p', 'brook topic describe orders --format json'))
+    .action((topics: string[], flags) => act(async () => (await topicCommands()).topicDescribe(topics, flags)));
+
+  withFormatOption(withClientOptions(topic.command('delete')))
+    .alias('rm')
+    .description('delete topics and all their records')
+    .argument('<topics...>')
+    .option('--if-exists', 'succeed when a topic does not exist')
+    .addHelpText('after', examples('brook topic delete orders', 'brook topic delete a b c'))
+    .action((topics: string[], flags) => act(async () => (await topicCommands()).topicDelete(topics, flags)));
+
+  withFormatOption(withClientOptions(topic.command('add-partitions')))
+    .description('add partitions to topics (partitions can never be removed)')
+    .argument('<topics...>')
+    .option('-n, --num <n>', 'how many partitions to add')
+    .option('-t, --total <n>', 'grow each topic to this many partitions in total')
+    .option('--dry-run', 'validate only')
+    .addHelpText('after', examples('brook topic add-partitions orders --num 3', 'brook topic add-partitions orders --total 12'))
+    .action((topics: string[], flags) => act(async () => (await topicCommands()).topicAddPartitions(topics, flags)));
+
+  withFormatOption(withClientOptions(topic.command('alter-config')))
+    .description('change topic settings (IncrementalAlterConfigs)')
+    .argument('<topics...>')
+    .option('-s, --set <name=value>', 'set a value; repeatable', collect)
+    .option('-d, --delete <name>', 'remove an override (back to the broker default); repeatable', collect)
+    .option('--append <name=value>', 'add to a list setting; repeatable', collect)
+    .option('--subtract <name=value>', 'remove from a list setting; repeatable', collect)
+    .option('--dry-run', 'validate only')
+    .addHelpText('after', examples('brook topic alter-config orders --set retention.ms=3600000', 'brook topic alter-config orders --delete retention.ms', 'brook topic alter-config orders --append cleanup.policy=compact'))
+    .action((topics: string[], flags) => act(async () => (await topicCommands()).topicAlterConfig(topics, flags)));
+
+  // ---- produce ----
+  withClientOptions(program.command('produce'))
+    .description('produce records, one per line, from stdin or a file')
+    .argument('<topic>')
+    .argument('[file]', 'read this file instead of stdin')
+    .option('-k, --key-delimiter <text>', 'split each line into key and value at the first occurrence')
+    .option('-H, --header <key=value>', 'a header added to every record; repeatable', collect)
+    .option('-p, --partition <n>', 'produce to this partition (default: by key, or spread)')
+    .addOption(new Option('-z, --compression <codec>', 'compress batches').choices(['none', 'gzip', 'snappy', 'lz4', 'zstd']).default('none'))
+    .addOption(new Option('--acks <acks>', 'acknowledgement: all (-1), leader (1) or none (0)').choices(['all', '-1', '1', '0']).default('all'))
+    .option('-q, --quiet', 'print only the count of records produced, not where each went')
+    .addOption(new Option('--format <format>', 'output format for where records went').choices(['table', 'json']).default('table'))
+    .option('--no-progress', 'no progress line on a terminal')
+    .addHelpText('after', '\nEmpty lines are skipped. Each record gets the timestamp of the moment it was read.\n' + examples("printf 'a\\nb\\n' | brook produce events", "printf 'user-1:signed up\\n' | brook produce events -k :", 'brook produce events big.txt -z lz4 -q', 'brook produce events -H source=cli -H kind=test -p 0'))
+    .action((topicName: string, file: string | undefined, flags) => act(async () => (await import('./commands/produce.js')).produce(topicName, file, flags)));
+
+  // ---- consume ----
+  withClientOptions(program.command('consume'))
+    .description('consume records from topics')
+    .argument('<topics...>')
+    .option('-o, --offset <where>', 'where to start: start, end, N, -N (N before the end), +N (N after the start), @TIMESTAMP (ms or ISO-8601), or a duration ago (-15m, 2h)', 'end')
+    .option('-n, --num <count>', 'stop after this many records')
+    .option('-e, --exit', 'stop at the end of every partition instead of waiting for more')
+    .option('-p, --partitions <list>', 'only these partitions (comma-separated)')
+    .option('-g, --group <id>', 'consume as a member of this consumer group (commits offsets)')
+    .addOption(new Option('--assignor <name>', 'assignor the group leader uses').choices(['range', 'roundrobin']).default('range'))
+    .addOption(new Option('--isolation <level>', 'read_committed skips aborted transactions').choices(['read_uncommitted', 'read_committed']).default('read_uncommitted'))
+    .option('--read-committed', 'same as --isolation read_committed')
+    .option('-f, --format <format>', "json (one object per line) or a template: %t topic, %p partition, %o offset, %T timestamp, %k key, %K key length, %s value, %S value length, %h headers, %% a percent sign; \\n \\t escapes", '%s\\n')
+    .option('--no-progress', 'no progress line on a terminal')
+    .addHelpText('after', '\nWithout -g, -o applies to every partition; with -g, committed offsets win and -o applies where\nthe group has none. Ctrl-C stops (a group member commits and leaves first).\n' + examples('brook consume events -o start -e', 'brook consume events -n 10 -o start --format json', "brook consume events -o -5 -f '%p:%o %k=%s\\n'", 'brook consume events -o @2024-05-01T00:00:00Z', 'brook consume events -o 1h -g billing'))
+    .action((topics: string[], flags) => act(async () => (await import('./commands/consume.js')).consume(topics, flags)));
+
+  // ---- group ----
+  const group = program.command('group').description('list, describe, seek and delete consumer groups');
+  group.addHelpText('after', examples('brook group list', 'brook group describe billing', 'brook group seek billing --to start --topics events --execute', 'brook group delete billing'));
+
+  withFormatOption(withClientOptions(group.command('list')))
+    .alias('ls')
+    .description('list consumer groups with their state')
+    .addHelpText('after', examples('brook group list', 'brook group list --format json'))
+    .action((flags) => act(async () => (await groupCommands()).groupList(flags)));
+
+  withFormatOption(withClientOptions(group.command('describe')))
+    .description('members, assignments, committed offsets and lag per partition')
+    .argument('<groups...>')
+    .addHelpText('after', examples('brook group describe billing', 'brook group describe billing --format json'))
+    .action((groups: string[], flags) => act(async () => (await groupCommands()).groupDescribe(groups, flags)));
+
+  withFormatOption(withClientOptions(group.command('seek')))
+    .description("move a group's committed offsets (dry run unless --execute; the group must have no members)")
+    .argument('<group>')
+    .option('--to <where>', 'start, end, an offset, @TIMESTAMP (ms or ISO-8601), or a duration ago (-1h)')
+    .option('--shift <n>', 'move each committed offset by n (negative: back)')
+    .option('--topics <topic[:partitions]...>', 'topics to move (e.g. events or events:0,1); repeatable or comma-separated', collect)
+    .option('--all-topics', 'every topic the group has committed offsets for')
+    .option('--execute', 'commit the new offsets (without it, only the plan is shown)')
+    .addHelpText('after', "\nOffsets beyond a partition's end or before its start are moved to the end or start, as\nkafka-consumer-groups.sh --reset-offsets does.\n" + examples('brook group seek billing --to start --topics events', 'brook group seek billing --to start --topics events --execute', 'brook group seek billing --shift -10 --topics events:0 --execute', 'brook group seek billing --to 2024-05-01T00:00:00Z --all-topics --execute'))
+    .action((groupId: string, flags) => act(async () => (await groupCommands()).groupSeek(groupId, flags)));
+
+  withFormatOption(withClientOptions(group.command('delete')))
+    .alias('rm')
+    .description('delete groups and their committed offsets (each must have no members)')
+    .argument('<groups...>')
+    .addHelpText('after', examples('brook group delete billing'))
+    .action((groups: string[], flags) => act(async () => (await groupCommands()).groupDelete(groups, flags)));
+
+  // ---- cluster ----
+  const cluster = program.command('cluster').description('the cluster: brokers, controller, API versions');
+  withFormatOption(withClientOptions(cluster.command('info')))
+    .description('cluster id, brokers, controller and the API versions the broker speaks')
+    .addHelpText('after', examples('brook cluster info', 'brook cluster info -b kafka-1:9092 --format json'))
+    .action((flags) => act(async () => (await import('./commands/cluster.js')).clusterInfo(flags)));
+
+  // ---- log (offline) ----
+  const log = program.command('log').description("inspect a broker's data files offline (like kafka-dump-log.sh)");
+  withFormatOption(log.command('dump'))
+    .description('print the batches and records of segment files (.log), or the entries of index files')
+    .argument('<paths...>', 'segment or index files, partition directories or a data directory')
+    .option('--no-records', 'print batches only')
+    .option('-d, --print-data', 'print record keys, values and headers')
+    .addHelpText('after', examples('brook log dump data/orders-0', 'brook log dump data/orders-0/00000000000000000000.log --print-data', 'brook log dump data/orders-0/00000000000000000000.index'))
+    .action((paths: string[], flags) => act(async () => (await import('./commands/log.js')).logDump(paths, flags)));
+  withFormatOption(log.command('verify'))
+    .description('check every batch (size, magic, CRC, offsets) and index entry; say where a file is damaged')
+    .argument('<paths...>', 'segment files, partition directories or a data directory')
+    .addHelpText('after', '\nExit code 1 when anything is damaged. Run it on a stopped broker: a running one keeps the\nactive segment\'s indexes in memory and writes them at shutdown.\n' + examples('brook log verify data', 'brook log verify data/orders-0/00000000000000000000.log'))
+    .action((paths: string[], flags) => act(async () => (await import('./commands/log.js')).logVerify(paths, flags)));
+
+  addSharedOptions();
+  return program;
+}
+
+async function main(argv: readonly string[]): Promise<void> {
+  const program = buildProgram();
+  if (argv.length === 0) {
+    process.stderr.write(program.helpInformation());
+    process.exitCode = 2;
+    return;
+  }
+  // Answered here rather than by commander's .version(), which would read package.json on every run.
+  if (argv.length === 1 && (argv[0] === '-v' || argv[0] === '--version')) {
+    process.stdout.write(`${version()}\n`);
+    return;
+  }
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+  } catch (err) {
+    if (!(err instanceof CommanderError)) throw err;
+    // Help and --version end with a CommanderError too; only real usage errors fail.
+    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.help') {
+      process.exitCode = err.code === 'commander.help' ? 2 : 0;
+      return;
+    }
+    process.exitCode = 2;
+  }
+}
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  // Not a failure the user can fix (those are one line): a bug, with its stack trace.
+  process.stderr.write(`brook: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(ExitCode.INTERNAL);
+});

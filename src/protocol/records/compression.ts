@@ -1,12 +1,29 @@
+import { createRequire } from 'node:module';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { compressFrameSync, decompressFrameSync } from 'lz4-napi';
-import { compressSync as snappyCompressSync, uncompressSync as snappyUncompressSync } from 'snappy';
-import { Decoder as ZstdDecoder, Encoder as ZstdEncoder } from '@toondepauw/node-zstd';
+import type * as Lz4 from 'lz4-napi';
+import type * as Snappy from 'snappy';
+import type * as Zstd from '@toondepauw/node-zstd';
 import { CompressionType } from './record-batch.js';
 
-/** Level 3: zstd's default, and Kafka's compression.zstd.level default. */
-const zstdEncoder = new ZstdEncoder(3);
-const zstdDecoder = new ZstdDecoder();
+// The native codecs load on first use: loading all three costs ~35 ms, which a short-lived
+// process (the brook CLI, a consumer of uncompressed topics) need not pay. They are CommonJS
+// packages, so a synchronous require keeps compress()/decompress() synchronous.
+const require = createRequire(import.meta.url);
+let lz4: typeof Lz4 | undefined;
+let snappy: typeof Snappy | undefined;
+let zstd: { encoder: Zstd.Encoder; decoder: Zstd.Decoder } | undefined;
+const loadLz4 = (): typeof Lz4 => (lz4 ??= require('lz4-napi') as typeof Lz4);
+const loadSnappy = (): typeof Snappy => (snappy ??= require('snappy') as typeof Snappy);
+const loadZstd = (): { encoder: Zstd.Encoder; decoder: Zstd.Decoder } => {
+  if (!zstd) {
+    const { Decoder, Encoder } = require('@toondepauw/node-zstd') as typeof Zstd;
+    // Level 3: zstd's default, and Kafka's compression.zstd.level default.
+    zstd = { encoder: new Encoder(3), decoder: new Decoder() };
+  }
+  return zstd;
+};
+const snappyCompressSync = (data: Buffer): Buffer => loadSnappy().compressSync(data);
+const snappyUncompressSync = (data: Buffer, options: { asBuffer: true }): Buffer => loadSnappy().uncompressSync(data, options) as Buffer;
 
 /**
  * The four codecs of a v2 record batch, applied to the bytes of its records section (everything
@@ -46,9 +63,9 @@ export function compress(codec: number, data: Buffer): Buffer {
     case CompressionType.SNAPPY:
       return snappyCompressSync(data);
     case CompressionType.LZ4:
-      return compressFrameSync(data);
+      return loadLz4().compressFrameSync(data);
     case CompressionType.ZSTD:
-      return zstdEncoder.encodeSync(data);
+      return loadZstd().encoder.encodeSync(data);
     default:
       throw new RangeError(`Unknown compression type id: ${codec}`);
   }
@@ -63,9 +80,9 @@ export function decompress(codec: number, data: Buffer): Buffer {
     case CompressionType.SNAPPY:
       return snappyDecompress(data);
     case CompressionType.LZ4:
-      return decompressFrameSync(data);
+      return loadLz4().decompressFrameSync(data);
     case CompressionType.ZSTD:
-      return zstdDecoder.decodeSync(data);
+      return loadZstd().decoder.decodeSync(data);
     default:
       throw new RangeError(`Unknown compression type id: ${codec}`);
   }

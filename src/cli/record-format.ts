@@ -1,0 +1,89 @@
+import type { ConsumerRecord } from '../client/fetch-decoder.js';
+import { UsageError } from './usage-error.js';
+
+/**
+ * How `brook consume` prints a record: `json` (one object per line with topic, partition,
+ * offset, timestamp, key, value, headers; key, value and header values as UTF-8 text or null) or
+ * a kcat-style template compiled once into a list of parts:
+ *   %t topic  %p partition  %o offset  %T timestamp (ms)  %k key  %K key length (-1: null)
+ *   %s value  %S value length (-1: null)  %h headers (k=v,k=v)  %% percent  \n \t \r \\ escapes
+ * Keys and values are written as their bytes, so binary data passes through unchanged.
+ */
+export type RecordFormatter = (r: ConsumerRecord) => Buffer | string;
+
+type Part = string | ((r: ConsumerRecord) => Buffer | string);
+
+const FIELDS: Record<string, (r: ConsumerRecord) => Buffer | string> = {
+  t: (r) => r.topic,
+  p: (r) => String(r.partition),
+  o: (r) => String(r.offset),
+  T: (r) => String(r.timestamp),
+  k: (r) => r.key ?? '',
+  K: (r) => String(r.key === null ? -1 : r.key.length),
+  s: (r) => r.value ?? '',
+  S: (r) => String(r.value === null ? -1 : r.value.length),
+  h: (r) => r.headers.map((h) => `${h.key}=${h.value === null ? '' : h.value.toString('utf8')}`).join(','),
+};
+
+export function recordFormatter(format: string): RecordFormatter {
+  if (format === 'json') return jsonRecord;
+  const parts = compileTemplate(format);
+  if (parts.every((p) => typeof p === 'string')) {
+    const fixed = parts.join('');
+    return () => fixed;
+  }
+  return (r) => {
+    const out: Buffer[] = [];
+    for (const p of parts) {
+      const v = typeof p === 'string' ? p : p(r);
+      out.push(typeof v === 'string' ? Buffer.from(v) : v);
+    }
+    return Buffer.concat(out);
+  };
+}
+
+export function jsonRecord(r: ConsumerRecord): string {
+  return `${JSON.stringify({
+    topic: r.topic,
+    partition: r.partition,
+    offset: r.offset,
+    timestamp: r.timestamp,
+    key: r.key === null ? null : r.key.toString('utf8'),
+    value: r.value === null ? null : r.value.toString('utf8'),
+    headers: r.headers.map((h) => ({ key: h.key, value: h.value === null ? null : h.value.toString('utf8') })),
+  })}\n`;
+}
+
+function compileTemplate(format: string): Part[] {
+  const parts: Part[] = [];
+  let text = '';
+  for (let i = 0; i < format.length; i++) {
+    const c = format[i];
+    const next = format[i + 1];
+    if (c === '\\' && next !== undefined) {
+      const escaped = { n: '\n', t: '\t', r: '\r', '\\': '\\', '0': '\0' }[next];
+      if (escaped !== undefined) {
+        text += escaped;
+        i++;
+        continue;
+      }
+    }
+    if (c === '%') {
+      if (next === '%') {
+        text += '%';
+        i++;
+        continue;
+      }
+      const field = next === undefined ? undefined : FIELDS[next];
+      if (!field) throw new UsageError(`unknown format field '%${next ?? ''}' (known: %t %p %o %T %k %K %s %S %h %%)`);
+      if (text !== '') parts.push(text);
+      text = '';
+      parts.push(field);
+      i++;
+      continue;
+    }
+    text += c;
+  }
+  if (text !== '') parts.push(text);
+  return parts;
+}
