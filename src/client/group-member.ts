@@ -30,8 +30,12 @@ export interface GroupMemberOptions {
   readonly groupInstanceId?: string | null;
 }
 
+let members = 0;
+
 export class GroupMember {
   memberId = '';
+  /** This member's own connection to the coordinator (see KafkaClient.coordinator). */
+  private readonly connectionName = `member-${++members}`;
   generationId = -1;
   /** Set when the group is rebalancing (or this member was fenced); join() again. */
   needsRejoin = false;
@@ -68,7 +72,7 @@ export class GroupMember {
     this.stopHeartbeat();
     this.needsRejoin = false;
     return this.client.retrying(async () => {
-      this.coordinator = await this.client.coordinator(this.groupId);
+      this.coordinator = await this.client.coordinator(this.groupId, this.connectionName);
       const join = await this.joinGroup();
       const assignments = join.leader === this.memberId ? await this.assign(join) : [];
       const { response: sync } = await this.client.call<SyncGroupResponse>(this.coordinator, syncGroupApi, {

@@ -118,6 +118,7 @@ export class KafkaClient {
   /** A connection to any broker: a known one first, else the bootstrap addresses in turn. */
   async any(): Promise<WireClient> {
     for (const [address, conn] of this.connections) {
+      if (address.includes('/')) continue; // a dedicated connection stays with its owner
       const c = await conn.catch(() => undefined);
       if (c?.isOpen) return c;
       this.connections.delete(address);
@@ -236,9 +237,12 @@ export class KafkaClient {
 
   /**
    * The coordinator of a consumer group (keyType 0), retrying while the coordinator loads or
-   * moves, until the request timeout.
+   * moves, until the request timeout. A group member asks for a connection of its own (any
+   * `dedicated` name), as the Java consumer keeps one: a broker answers each connection's
+   * requests in order, so a heartbeat must not queue behind a long-polling fetch or another
+   * member's JoinGroup.
    */
-  async coordinator(groupId: string): Promise<WireClient> {
+  async coordinator(groupId: string, dedicated = ''): Promise<WireClient> {
     return this.retrying(async () => {
       const conn = await this.any();
       const { version, response } = await this.call<FindCoordinatorResponse>(conn, findCoordinator, { key: groupId, keyType: 0, coordinatorKeys: [groupId] });
@@ -248,7 +252,7 @@ export class KafkaClient {
       if (errorCode !== 0) throw new KafkaError(errorCode, detail, { group: groupId });
       const host = c ? c.host : response.host!;
       const port = c ? c.port : response.port!;
-      return this.connectTo(host, port);
+      return this.connectTo(host, port, dedicated);
     });
   }
 
@@ -276,15 +280,16 @@ export class KafkaClient {
     this.connections.clear();
   }
 
-  private connectTo(host: string, port: number): Promise<WireClient> {
+  /** `purpose` keeps a separate connection to the same broker (see coordinator()). */
+  private connectTo(host: string, port: number, purpose = ''): Promise<WireClient> {
     if (this.closed) return Promise.reject(new Error('client closed'));
-    const address = `${host}:${port}`;
+    const address = `${host}:${port}${purpose === '' ? '' : `/${purpose}`}`;
     const known = this.connections.get(address);
     if (known) {
       return known.then((c) => {
         if (c.isOpen) return c;
         if (this.connections.get(address) === known) this.connections.delete(address);
-        return this.connectTo(host, port);
+        return this.connectTo(host, port, purpose);
       });
     }
     const opening = (async () => {

@@ -200,27 +200,44 @@ export class Producer {
     if (this.draining || this.error) return;
     this.draining = true;
     try {
-      const byLeader = new Map<number, PendingBatch[]>();
-      const waiting: PendingBatch[] = [];
-      const leaderless: PendingBatch[] = [];
-      for (const batch of this.ready) {
-        const leader = this.topics.get(batch.topic)?.partitions.find((p) => p.partition === batch.partition)?.leader ?? -1;
-        if (leader < 0) {
-          if (Date.now() >= batch.deadline) this.fail(new KafkaError(ErrorCode.LEADER_NOT_AVAILABLE, null, { topic: batch.topic, partition: batch.partition }));
-          else leaderless.push(batch);
-        } else if ((this.inFlight.get(leader) ?? 0) >= this.maxInFlight) {
-          waiting.push(batch);
-        } else {
-          byLeader.set(leader, [...(byLeader.get(leader) ?? []), batch]);
-        }
-      }
-      this.ready.length = 0;
-      this.ready.push(...waiting);
-      for (const [leader, batches] of byLeader) this.sendTo(leader, batches);
-      if (leaderless.length > 0) void this.requeue(leaderless);
+      // Pass after pass until nothing more can go: each pass sends at most one request per
+      // leader, so a partition's queued batches are pipelined up to the in-flight limit.
+      while (this.drainOnce());
     } finally {
       this.draining = false;
     }
+  }
+
+  /** One pass over the ready batches; true when it sent something. */
+  private drainOnce(): boolean {
+    const byLeader = new Map<number, PendingBatch[]>();
+    const waiting: PendingBatch[] = [];
+    const leaderless: PendingBatch[] = [];
+    // One batch per partition per request (as Kafka's producer does): a partition's batches
+    // go out in order, and the response names each partition once.
+    const taken = new Set<string>();
+    for (const batch of this.ready) {
+      const leader = this.topics.get(batch.topic)?.partitions.find((p) => p.partition === batch.partition)?.leader ?? -1;
+      const key = `${batch.topic}:${batch.partition}`;
+      if (taken.has(key)) {
+        waiting.push(batch);
+        continue;
+      }
+      taken.add(key);
+      if (leader < 0) {
+        if (Date.now() >= batch.deadline) this.fail(new KafkaError(ErrorCode.LEADER_NOT_AVAILABLE, null, { topic: batch.topic, partition: batch.partition }));
+        else leaderless.push(batch);
+      } else if ((this.inFlight.get(leader) ?? 0) >= this.maxInFlight) {
+        waiting.push(batch);
+      } else {
+        byLeader.set(leader, [...(byLeader.get(leader) ?? []), batch]);
+      }
+    }
+    this.ready.length = 0;
+    this.ready.push(...waiting);
+    for (const [leader, batches] of byLeader) this.sendTo(leader, batches);
+    if (leaderless.length > 0) void this.requeue(leaderless);
+    return byLeader.size > 0 && this.ready.length > 0;
   }
 
   private sendTo(leader: number, batches: PendingBatch[]): void {

@@ -71,11 +71,12 @@ export async function logDump(paths: string[], flags: FormatFlags & { records: b
 
 export async function logVerify(paths: string[], flags: FormatFlags): Promise<void> {
   const json = outputFormat(flags) === 'json';
-  const results: { path: string; ok: boolean; batches: number; records: number; firstOffset: number | null; lastOffset: number | null; validBytes: number; size: number; problems: (Problem & { file: string })[] }[] = [];
+  const results: { path: string; ok: boolean; batches: number; records: number; firstOffset: number | null; lastOffset: number | null; validBytes: number; size: number; problems: (Problem & { file: string })[]; notes: string[] }[] = [];
   let previous: SegmentReport | undefined;
   for (const t of targets(paths, 'logs')) {
     const segment = inspectSegment(t.path);
     const problems: (Problem & { file: string })[] = segment.problems.map((p) => ({ ...p, file: t.path }));
+    const notes: string[] = [];
     // Segments of one partition follow each other: a segment must start after the one before.
     if (previous && join(previous.path, '..') === join(t.path, '..') && previous.lastOffset !== null && segment.firstOffset !== null && segment.firstOffset <= previous.lastOffset) {
       problems.push({ file: t.path, position: 0, offset: segment.firstOffset, message: `starts at offset ${segment.firstOffset}, inside the previous segment (which ends at ${previous.lastOffset})` });
@@ -83,12 +84,14 @@ export async function logVerify(paths: string[], flags: FormatFlags): Promise<vo
     for (const [suffix, kind] of [['.index', 'offset'], ['.timeindex', 'time']] as const) {
       const path = t.path.replace(/\.log$/, suffix);
       if (!existsSync(path)) {
-        if (segment.batches > 0) problems.push({ file: path, position: null, offset: null, message: 'missing (the broker rebuilds it at startup)' });
+        // Not damage: a running broker writes the active segment's indexes when it rolls or
+        // stops, and rebuilds a missing index at startup.
+        if (segment.batches > 0) notes.push(`${path}: not written (yet); the broker rebuilds it at startup`);
         continue;
       }
       problems.push(...inspectIndex(path, kind, segment).problems.map((p) => ({ ...p, file: path })));
     }
-    results.push({ path: t.path, ok: problems.length === 0, batches: segment.batches, records: segment.records, firstOffset: segment.firstOffset, lastOffset: segment.lastOffset, validBytes: segment.validBytes, size: segment.size, problems });
+    results.push({ path: t.path, ok: problems.length === 0, batches: segment.batches, records: segment.records, firstOffset: segment.firstOffset, lastOffset: segment.lastOffset, validBytes: segment.validBytes, size: segment.size, problems, notes });
     previous = segment;
   }
   const damaged = results.filter((r) => !r.ok);
@@ -100,6 +103,7 @@ export async function logVerify(paths: string[], flags: FormatFlags): Promise<vo
       process.stdout.write(`${r.ok ? 'ok     ' : 'DAMAGED'}  ${r.path}  (${r.batches} batches, ${r.records} records, ${offsets})\n`);
       for (const p of r.problems) process.stdout.write(`         ${p.file}${p.position === null ? '' : ` at byte ${p.position}`}${p.offset === null ? '' : ` (offset ${p.offset})`}: ${p.message}\n`);
       if (!r.ok && r.validBytes < r.size) process.stdout.write(`         the first ${r.validBytes} of ${r.size} bytes are whole, valid batches\n`);
+      for (const n of r.notes) process.stdout.write(`         note: ${n}\n`);
     }
     process.stdout.write(`${results.length} segment(s) checked, ${damaged.length} damaged\n`);
   }
