@@ -2,7 +2,7 @@
 // measured with ✓/✗ where there is a target; speed never fails anything) and, last, a
 // `BENCH_JSON {...}` line for tooling.
 //
-//   node dist/bench/run.js [--only startup,load,kbench,groups,memory,examples] [--skip SECTIONS]
+//   node dist/bench/run.js [--only startup,load,kbench,groups,memory,cli,examples] [--skip SECTIONS]
 //                          [--examples streamstore,feed,...] [--repeat N]
 //
 // `examples` runs the large version of each example (examples/, several minutes in all);
@@ -10,6 +10,7 @@
 //
 // --repeat N runs each selected section N times and keeps the better value of every figure:
 // on a shared machine the least disturbed run is the closest to what the code can do.
+import { runCli } from './cli.js';
 import { EXAMPLE_NAMES, examplesSection } from './examples.js';
 import { runGroups } from './groups.js';
 import { runKbench } from './kbench.js';
@@ -24,6 +25,7 @@ const SECTIONS: Record<string, (report: Report) => Promise<void>> = {
   kbench: runKbench,
   groups: runGroups,
   memory: runMemory,
+  cli: runCli,
   examples: examplesSection(EXAMPLE_NAMES),
 };
 

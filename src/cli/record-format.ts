@@ -9,9 +9,48 @@ import { UsageError } from './usage-error.js';
  *   %s value  %S value length (-1: null)  %h headers (k=v,k=v)  %% percent  \n \t \r \\ escapes
  * Keys and values are written as their bytes, so binary data passes through unchanged.
  */
-export type RecordFormatter = (r: ConsumerRecord) => Buffer | string;
+export type RecordFormatter = (r: ConsumerRecord, out: OutputBuffer) => void;
 
 type Part = string | ((r: ConsumerRecord) => Buffer | string);
+
+/**
+ * Where formatted records collect before one write to stdout: a buffer that grows, so a poll's
+ * worth of records costs one allocation rather than several per record.
+ */
+export class OutputBuffer {
+  private buf = Buffer.allocUnsafe(64 * 1024);
+  private pos = 0;
+
+  get length(): number {
+    return this.pos;
+  }
+
+  write(part: Buffer | string): void {
+    if (typeof part === 'string') {
+      // A UTF-8 string takes at most 3 bytes per UTF-16 unit.
+      this.ensure(part.length * 3);
+      this.pos += this.buf.write(part, this.pos, 'utf8');
+    } else {
+      this.ensure(part.length);
+      this.pos += part.copy(this.buf, this.pos);
+    }
+  }
+
+  /** The bytes written since the last take(), handed over (not copied); writing starts afresh. */
+  take(): Buffer {
+    const out = this.buf.subarray(0, this.pos);
+    this.buf = Buffer.allocUnsafe(this.buf.length);
+    this.pos = 0;
+    return out;
+  }
+
+  private ensure(extra: number): void {
+    if (this.pos + extra <= this.buf.length) return;
+    const grown = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + extra));
+    this.buf.copy(grown, 0, 0, this.pos);
+    this.buf = grown;
+  }
+}
 
 const FIELDS: Record<string, (r: ConsumerRecord) => Buffer | string> = {
   t: (r) => r.topic,
@@ -26,19 +65,10 @@ const FIELDS: Record<string, (r: ConsumerRecord) => Buffer | string> = {
 };
 
 export function recordFormatter(format: string): RecordFormatter {
-  if (format === 'json') return jsonRecord;
+  if (format === 'json') return (r, out) => out.write(jsonRecord(r));
   const parts = compileTemplate(format);
-  if (parts.every((p) => typeof p === 'string')) {
-    const fixed = parts.join('');
-    return () => fixed;
-  }
-  return (r) => {
-    const out: Buffer[] = [];
-    for (const p of parts) {
-      const v = typeof p === 'string' ? p : p(r);
-      out.push(typeof v === 'string' ? Buffer.from(v) : v);
-    }
-    return Buffer.concat(out);
+  return (r, out) => {
+    for (const p of parts) out.write(typeof p === 'string' ? p : p(r));
   };
 }
 

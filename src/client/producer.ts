@@ -1,5 +1,5 @@
 import { ErrorCode } from '../protocol/errors.js';
-import { buildRecordBatch, type RecordInput } from '../protocol/records/records.js';
+import { RecordBatchBuilder } from '../protocol/records/record-batch-builder.js';
 import { produce as produceApi, type ProduceResponse } from '../protocol/messages/produce.js';
 import type { KafkaClient, TopicInfo } from './kafka-client.js';
 import { KafkaError } from './kafka-error.js';
@@ -61,14 +61,15 @@ export interface DeliveredBatch {
 interface PendingBatch {
   readonly topic: string;
   readonly partition: number;
-  records: RecordInput[];
+  /** Records are encoded as they arrive; no per-record objects are kept. */
+  builder: RecordBatchBuilder;
+  count: number;
   tags: unknown[];
-  bytes: number;
   bytesOnWire: Buffer | undefined;
   deadline: number;
 }
 
-const RECORD_OVERHEAD = 24;
+const NO_HEADERS: readonly { key: string; value: Buffer | null }[] = [];
 
 export class Producer {
   private readonly acks: -1 | 0 | 1;
@@ -126,15 +127,20 @@ export class Producer {
     const key = `${record.topic}:${partition}`;
     let batch = this.open.get(key);
     if (!batch) {
-      batch = { topic: record.topic, partition, records: [], tags: [], bytes: 0, bytesOnWire: undefined, deadline: 0 };
+      // Room for a whole batch while few partitions fill at once (no copies as it grows); a
+      // producer spread over many partitions starts small instead.
+      const capacity = this.open.size < 8 ? this.batchBytes + 16 * 1024 : 64 * 1024;
+      batch = { topic: record.topic, partition, builder: new RecordBatchBuilder(capacity), count: 0, tags: [], bytesOnWire: undefined, deadline: 0 };
       this.open.set(key, batch);
+      // Counted from the header on: delivered() takes the batch's whole size back off.
+      this.bufferedBytes += batch.builder.sizeInBytes;
     }
-    const size = RECORD_OVERHEAD + (record.key?.length ?? 0) + (record.value?.length ?? 0) + (record.headers ?? []).reduce((n, h) => n + h.key.length + (h.value?.length ?? 0) + 4, 0);
-    batch.records.push({ key: record.key ?? null, value: record.value, headers: record.headers?.map((h) => ({ key: h.key, value: h.value })), timestamp: record.timestamp });
+    const before = batch.builder.sizeInBytes;
+    batch.builder.append(record.timestamp ?? Date.now(), record.key ?? null, record.value, record.headers ?? NO_HEADERS);
+    batch.count++;
     batch.tags.push(tag);
-    batch.bytes += size;
-    this.bufferedBytes += size;
-    if (batch.bytes >= this.batchBytes) {
+    this.bufferedBytes += batch.builder.sizeInBytes - before;
+    if (batch.builder.sizeInBytes >= this.batchBytes) {
       this.seal(key, batch);
       if (record.partition === undefined && (record.key === undefined || record.key === null)) this.sticky.delete(record.topic);
       this.drain();
@@ -182,7 +188,7 @@ export class Producer {
 
   private seal(key: string, batch: PendingBatch): void {
     this.open.delete(key);
-    batch.bytesOnWire = buildRecordBatch({ records: batch.records, compression: this.compression });
+    batch.bytesOnWire = batch.builder.build(this.compression);
     batch.deadline = Date.now() + this.deliveryTimeoutMs;
     this.ready.push(batch);
   }
@@ -302,9 +308,9 @@ export class Producer {
   }
 
   private delivered(batch: PendingBatch, baseOffset: number, logAppendTime: number): void {
-    this.bufferedBytes -= batch.bytes;
+    this.bufferedBytes -= batch.builder.sizeInBytes;
     try {
-      this.onDelivery({ topic: batch.topic, partition: batch.partition, baseOffset, count: batch.records.length, logAppendTime, tags: batch.tags });
+      this.onDelivery({ topic: batch.topic, partition: batch.partition, baseOffset, count: batch.count, logAppendTime, tags: batch.tags });
     } finally {
       this.wake();
     }

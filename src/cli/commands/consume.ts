@@ -10,7 +10,7 @@ import { UsageError } from '../cli-error.js';
 import { nonNegativeInt, openClient, positiveInt, type ClientFlags } from '../client-options.js';
 import { parseOffsetSpec, resolveOffset, type OffsetSpec } from '../offset-spec.js';
 import { Progress } from '../progress.js';
-import { recordFormatter } from '../record-format.js';
+import { OutputBuffer, recordFormatter } from '../record-format.js';
 
 interface ConsumeFlags extends ClientFlags {
   offset: string;
@@ -35,6 +35,7 @@ export async function consume(topics: string[], flags: ConsumeFlags): Promise<vo
   if (only && flags.group !== undefined) throw new UsageError('-p/--partitions cannot be combined with -g/--group: the group assigns the partitions');
   const isolationLevel = flags.readCommitted || flags.isolation === 'read_committed' ? IsolationLevel.READ_COMMITTED : IsolationLevel.READ_UNCOMMITTED;
   const format = recordFormatter(flags.format);
+  const output = new OutputBuffer();
 
   const client = await openClient(flags);
   let stopping = false;
@@ -93,14 +94,16 @@ export async function consume(topics: string[], flags: ConsumeFlags): Promise<vo
       const records = await fetcher.poll();
       const take = limit === undefined ? records.length : Math.min(records.length, limit - count);
       if (take > 0) {
-        const chunk: (Buffer | string)[] = [];
         for (let i = 0; i < take; i++) {
           const r = records[i];
-          chunk.push(format(r));
+          format(r, output);
           bytes += (r.value?.length ?? 0) + (r.key?.length ?? 0);
-          consumed.set(partitionKey(r.topic, r.partition), { topic: r.topic, partition: r.partition, offset: r.offset + 1 });
         }
-        await write(chunk);
+        if (take < records.length) {
+          // Cut short by the count: commit after the last record written, per partition.
+          for (let i = 0; i < take; i++) consumed.set(partitionKey(records[i].topic, records[i].partition), { topic: records[i].topic, partition: records[i].partition, offset: records[i].offset + 1 });
+        }
+        await write(output.take());
         count += take;
         progress.update(count, bytes, limit);
       }
@@ -159,8 +162,7 @@ async function startOffsets(client: KafkaClient, partitions: readonly { topic: s
   return out;
 }
 
-function write(chunk: readonly (Buffer | string)[]): Promise<void> {
-  const data = chunk.length === 1 ? chunk[0] : Buffer.concat(chunk.map((c) => (typeof c === 'string' ? Buffer.from(c) : c)));
+function write(data: Buffer): Promise<void> {
   return new Promise((resolve) => {
     if (process.stdout.write(data)) return resolve();
     // A closed pipe never drains: its 'error' (EPIPE) ends the wait and, via onStdoutError, the loop.

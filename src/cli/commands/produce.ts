@@ -65,6 +65,8 @@ export async function produce(topic: string, file: string | undefined, flags: Pr
       throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `the topic has ${info.partitions.length} partition(s)`, { topic, partition });
     }
     const input: Readable = file === undefined ? process.stdin : createReadStream(file);
+    // One clock reading per chunk read: the records of a chunk arrived together.
+    let now = Date.now();
     const send = (line: Buffer): void => {
       if (line.length > 0 && line[line.length - 1] === CR) line = line.subarray(0, line.length - 1);
       if (line.length === 0) return;
@@ -77,14 +79,14 @@ export async function produce(topic: string, file: string | undefined, flags: Pr
           value = line.subarray(at + delimiter.length);
         }
       }
-      const timestamp = Date.now();
-      producer.send({ topic, partition, key, value, headers, timestamp }, timestamp);
+      producer.send({ topic, partition, key, value, headers, timestamp: now }, now);
     };
     let rest: Buffer | undefined;
     for await (const chunk of input as AsyncIterable<Buffer | string>) {
       if (stopping) break;
       const data = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
       bytesRead += data.length;
+      now = Date.now();
       let start = 0;
       let nl = data.indexOf(NEWLINE);
       if (rest !== undefined && nl >= 0) {
