@@ -41,6 +41,8 @@ export function withFormatOption(cmd: Command): Command {
 export function addSharedOptions(): void {
   for (const cmd of formatCommands) cmd.addOption(new Option('--format <format>', 'output format').choices(['table', 'json']).default('table'));
   for (const cmd of clientCommands) addClientOptions(cmd);
+  formatCommands.clear();
+  clientCommands.clear();
 }
 
 function addClientOptions(cmd: Command): Command {

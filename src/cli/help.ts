@@ -1,5 +1,5 @@
-// Help texts of the `brook` command. `brook serve --help` documents every broker setting with its
-// default, so the help is the reference for configuration.
+// `brook serve --help`: every broker setting with its default, so the help is the reference for
+// configuration. The other commands' help comes from their declarations in program.ts.
 
 import { formatValue } from '../config/config-def.js';
 import type { ConfigDef } from '../config/config-def.js';
@@ -8,18 +8,6 @@ import { envVarName } from '../config/load-broker-config.js';
 import { TOPIC_CONFIG_DEFS, TOPIC_CONFIG_SYNONYMS } from '../config/topic-config.js';
 
 const WIDTH = 100;
-
-export function mainHelp(): string {
-  return `Usage: brook <command> [options]
-
-Brook is a Kafka-compatible event streaming broker for Node.js.
-
-Commands:
-  serve       Start a broker (brook serve --help lists every setting)
-  help        Show this help
-  version     Print Brook's version
-`;
-}
 
 export function serveHelp(): string {
   const lines = [
