@@ -1,4 +1,3 @@
-import { apiCodecs } from '../protocol/api-codecs.js';
 import { describeCluster as describeClusterApi, type DescribeClusterResponse } from '../protocol/messages/describe-cluster.js';
 import type { BrokerInfo, KafkaClient } from './kafka-client.js';
 import { KafkaError } from './kafka-error.js';
@@ -36,6 +35,8 @@ export async function describeCluster(client: KafkaClient): Promise<ClusterDescr
 
 /** Every API the broker answers by the bootstrap connection advertises, with the version this client would use. */
 export async function apiVersions(client: KafkaClient): Promise<ApiVersionInfo[]> {
+  // Every API's name: the broker may speak APIs this client does not (loaded only here).
+  const { apiCodecs } = await import('../protocol/api-codecs.js');
   const conn = await client.any();
   const versions = conn.brokerVersions ?? (await conn.negotiateVersions());
   return [...versions].sort(([a], [b]) => a - b).map(([apiKey, range]) => ({

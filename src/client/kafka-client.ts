@@ -2,6 +2,7 @@ import type { ApiSchema } from '../protocol/schema/types.js';
 import { ErrorCode } from '../protocol/errors.js';
 import { findCoordinator, type FindCoordinatorResponse } from '../protocol/messages/find-coordinator.js';
 import { metadata as metadataApi, type MetadataResponse } from '../protocol/messages/metadata.js';
+import { clientCodecs } from './client-codecs.js';
 import { KafkaError, UnsupportedApiError } from './kafka-error.js';
 import { ConnectionError, WireClient } from './wire-client.js';
 
@@ -293,7 +294,7 @@ export class KafkaClient {
       });
     }
     const opening = (async () => {
-      const conn = await WireClient.connect(host, port, this.clientId, { connectTimeoutMs: this.connectTimeoutMs });
+      const conn = await WireClient.connect(host, port, this.clientId, { connectTimeoutMs: this.connectTimeoutMs, codecs: clientCodecs });
       try {
         await conn.negotiateVersions('brook', '0', this.requestTimeoutMs);
       } catch (err) {

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { decodeResponse } from './wire-client.js';
+import { clientCodecs } from './client-codecs.js';
 import { parseAddress } from './kafka-client.js';
 
 test('an UNSUPPORTED_VERSION answer to ApiVersions is read in the v0 layout whatever version was asked', () => {
@@ -12,10 +13,15 @@ test('an UNSUPPORTED_VERSION answer to ApiVersions is read in the v0 layout what
   frame.writeInt16BE(18, 10);
   frame.writeInt16BE(0, 12);
   frame.writeInt16BE(2, 14);
-  const { correlationId, body } = decodeResponse(18, 3, frame);
+  const { correlationId, body } = decodeResponse(18, 3, frame, clientCodecs);
   assert.equal(correlationId, 7);
   assert.equal(body.errorCode, 35);
   assert.deepEqual(body.apiKeys, [{ apiKey: 18, minVersion: 0, maxVersion: 2 }]);
+});
+
+test('the frame functions name the missing codecs instead of failing obscurely', () => {
+  // Nothing in this file loads protocol/api-codecs.js, so there is no default set.
+  assert.throws(() => decodeResponse(18, 3, Buffer.alloc(8)), /no API codecs loaded: import protocol\/api-codecs.js, or pass a codec set/);
 });
 
 test('broker addresses: host:port, default port 9092, bracketed IPv6', () => {

@@ -1,16 +1,17 @@
 import { connect, type Socket } from 'node:net';
 import { Reader } from '../protocol/primitives/reader.js';
 import { Writer } from '../protocol/primitives/writer.js';
-import { apiCodecs } from '../protocol/api-codecs.js';
+import { defaultCodecs, type ApiCodecs } from '../protocol/api-codec-registry.js';
 import { API_VERSIONS_KEY, readResponseHeader, writeRequestHeader } from '../protocol/header.js';
 import type { ApiVersionsResponse } from '../protocol/messages/api-versions.js';
 
 /**
  * A request frame, size prefix included, as the writer's parts: record batches passed in the
  * body stay separate buffers, so a large produce reaches the socket without being copied.
+ * `registry` defaults to every API (protocol/api-codecs.js must then be loaded).
  */
-export function encodeRequestParts(apiKey: number, version: number, correlationId: number, body: Record<string, unknown>, clientId: string | null): Buffer[] {
-  const codecs = apiCodecs.get(apiKey, version);
+export function encodeRequestParts(apiKey: number, version: number, correlationId: number, body: Record<string, unknown>, clientId: string | null, registry: ApiCodecs = defaultCodecs()): Buffer[] {
+  const codecs = registry.get(apiKey, version);
   if (!codecs) throw new Error(`no schema for api ${apiKey} v${version}`);
   const w = new Writer(256);
   w.int32(0); // size, patched below
@@ -23,8 +24,8 @@ export function encodeRequestParts(apiKey: number, version: number, correlationI
 }
 
 /** The same frame as one buffer (for callers that inspect or mutate the bytes). */
-export function encodeRequest(apiKey: number, version: number, correlationId: number, body: Record<string, unknown>, clientId: string | null): Buffer {
-  const parts = encodeRequestParts(apiKey, version, correlationId, body, clientId);
+export function encodeRequest(apiKey: number, version: number, correlationId: number, body: Record<string, unknown>, clientId: string | null, registry: ApiCodecs = defaultCodecs()): Buffer {
+  const parts = encodeRequestParts(apiKey, version, correlationId, body, clientId, registry);
   return parts.length === 1 ? parts[0] : Buffer.concat(parts);
 }
 
@@ -35,13 +36,13 @@ export function encodeRequest(apiKey: number, version: number, correlationId: nu
  * v0 layout (so that any client can read its list of versions, KIP-511); such a body is decoded
  * as v0 whatever version was asked.
  */
-export function decodeResponse(apiKey: number, version: number, frame: Buffer): { correlationId: number; body: Record<string, unknown> } {
-  const codecs = apiCodecs.get(apiKey, version);
+export function decodeResponse(apiKey: number, version: number, frame: Buffer, registry: ApiCodecs = defaultCodecs()): { correlationId: number; body: Record<string, unknown> } {
+  const codecs = registry.get(apiKey, version);
   if (!codecs) throw new Error(`no schema for api ${apiKey} v${version}`);
   const r = new Reader(frame);
   const correlationId = readResponseHeader(r, apiKey, codecs.flexible);
   if (apiKey === API_VERSIONS_KEY && version > 0 && frame.length >= 6 && frame.readInt16BE(4) === UNSUPPORTED_VERSION) {
-    return { correlationId, body: apiCodecs.get(apiKey, 0)!.response.decode(r) };
+    return { correlationId, body: registry.get(apiKey, 0)!.response.decode(r) };
   }
   return { correlationId, body: codecs.response.decode(r) };
 }
@@ -105,6 +106,8 @@ export class ConnectionError extends Error {
 export interface WireClientOptions {
   /** Give up connecting after this many ms (default: the OS's own timeout). */
   connectTimeoutMs?: number;
+  /** The APIs this connection can speak; default every API (protocol/api-codecs.js, loaded here). */
+  codecs?: ApiCodecs;
 }
 
 /**
@@ -125,6 +128,7 @@ export class WireClient {
     private readonly clientId: string,
     /** host:port, for messages. */
     readonly address: string,
+    private readonly codecs: ApiCodecs,
   ) {
     socket.setNoDelay(true);
     socket.on('data', (c: Buffer) => this.frames.push(c));
@@ -144,14 +148,15 @@ export class WireClient {
     socket.on('close', () => fail());
   }
 
-  static connect(host: string, port: number, clientId = 'brook-wire-client', options: WireClientOptions = {}): Promise<WireClient> {
+  static async connect(host: string, port: number, clientId = 'brook-wire-client', options: WireClientOptions = {}): Promise<WireClient> {
     const address = `${host.includes(':') ? `[${host}]` : host}:${port}`;
+    const codecs = options.codecs ?? (await import('../protocol/api-codecs.js')).apiCodecs;
     return new Promise((resolve, reject) => {
       let timer: NodeJS.Timeout | undefined;
       const s = connect({ host, port }, () => {
         clearTimeout(timer);
         s.off('error', onError);
-        resolve(new WireClient(s, clientId, address));
+        resolve(new WireClient(s, clientId, address, codecs));
       });
       const onError = (err: NodeJS.ErrnoException): void => {
         clearTimeout(timer);
@@ -178,15 +183,15 @@ export class WireClient {
    */
   request<T = Record<string, unknown>>(apiKey: number, version: number, body: Record<string, unknown>, timeoutMs?: number): Promise<T> {
     if (this.closedError) return Promise.reject(this.closedError);
-    if (!apiCodecs.get(apiKey, version)) return Promise.reject(new Error(`no schema for api ${apiKey} v${version}`));
+    if (!this.codecs.get(apiKey, version)) return Promise.reject(new Error(`no schema for api ${apiKey} v${version}`));
     const correlationId = this.nextCorrelationId++;
-    const parts = encodeRequestParts(apiKey, version, correlationId, body, this.clientId);
+    const parts = encodeRequestParts(apiKey, version, correlationId, body, this.clientId, this.codecs);
     return new Promise<T>((resolve, reject) => {
       const pending: Pending = { apiKey, version, resolve: resolve as (v: Record<string, unknown>) => void, reject, timer: undefined };
       if (timeoutMs !== undefined) {
         pending.timer = setTimeout(() => {
           this.pending.delete(correlationId);
-          const name = apiCodecs.schema(apiKey)?.name ?? `api ${apiKey}`;
+          const name = this.codecs.schema(apiKey)?.name ?? `api ${apiKey}`;
           reject(new ConnectionError(`${this.address} did not answer ${name} within ${timeoutMs} ms`, this.address, 'ETIMEDOUT'));
         }, timeoutMs);
       }
@@ -202,7 +207,7 @@ export class WireClient {
    * both sides know) and keeps the answer for version().
    */
   async negotiateVersions(softwareName = 'brook', softwareVersion = '0', timeoutMs?: number): Promise<ReadonlyMap<number, VersionRange>> {
-    const ours = apiCodecs.versionRange(API_VERSIONS_KEY)!;
+    const ours = this.codecs.versionRange(API_VERSIONS_KEY)!;
     let version = ours.max;
     for (;;) {
       const res = await this.request<ApiVersionsResponse>(API_VERSIONS_KEY, version, { clientSoftwareName: softwareName, clientSoftwareVersion: softwareVersion }, timeoutMs);
@@ -229,7 +234,7 @@ export class WireClient {
    */
   version(apiKey: number, min = 0, max = Number.POSITIVE_INFINITY): number | undefined {
     const theirs = this.versions?.get(apiKey);
-    const ours = apiCodecs.versionRange(apiKey);
+    const ours = this.codecs.versionRange(apiKey);
     if (!theirs || !ours) return undefined;
     const v = Math.min(theirs.max, ours.max, max);
     return v >= Math.max(theirs.min, ours.min, min) ? v : undefined;
@@ -252,7 +257,7 @@ export class WireClient {
     this.pending.delete(correlationId);
     clearTimeout(p.timer);
     try {
-      p.resolve(decodeResponse(p.apiKey, p.version, frame).body);
+      p.resolve(decodeResponse(p.apiKey, p.version, frame, this.codecs).body);
     } catch (err) {
       p.reject(err as Error);
     }

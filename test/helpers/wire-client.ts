@@ -4,6 +4,8 @@
 // that pipelined client, this one sees every frame, survives resets and reports the close.
 import { connect, type Socket } from 'node:net';
 import { FrameReader, decodeResponse, encodeRequest as encodeRequestFrame } from '../../src/client/wire-client.js';
+// Every API's codecs, the default of the frame functions above (tests send any API).
+import '../../src/protocol/api-codecs.js';
 
 export { decodeResponse };
 
