@@ -7,10 +7,10 @@ import { ReportedFailure, UsageError } from './usage-error.js';
  * What the `brook` command says when something fails: one line, no stack trace. Kafka errors keep
  * Kafka's name and get a hint saying what to do ("UNKNOWN_TOPIC_OR_PARTITION: topic 'x' does not
  * exist; create it with brook topic create x"). Exit codes: 1 for a failure, 2 for a usage error
- * (a bad flag or argument), as `brook serve` already did.
+ * (a bad flag or argument), 70 for a bug (the one case with a stack trace), as brook serve has them.
  */
 
-export const ExitCode = { OK: 0, FAILURE: 1, USAGE: 2 } as const;
+export const ExitCode = { OK: 0, FAILURE: 1, USAGE: 2, INTERNAL: 70 } as const;
 
 export { ReportedFailure, UsageError };
 
@@ -26,8 +26,11 @@ export function describeError(err: unknown): { message: string; exitCode: number
   if (e && typeof e === 'object' && typeof e.code === 'string' && typeof e.path === 'string') {
     return { message: `${e.path}: ${e.code === 'ENOENT' ? 'no such file or directory' : e.message}`, exitCode: ExitCode.FAILURE };
   }
+  // A bug, not something the user can fix: the stack trace and exit 70, as brook serve does.
+  if (err instanceof TypeError || err instanceof RangeError || err instanceof ReferenceError || err instanceof SyntaxError) {
+    return { message: `internal error: ${err.stack ?? err.message}`, exitCode: ExitCode.INTERNAL };
+  }
   const message = err instanceof Error ? err.message : String(err);
-  // A bug, not a user's mistake: keep the stack where it helps (BROOK_DEBUG=1).
   if (process.env.BROOK_DEBUG && err instanceof Error && err.stack) return { message: err.stack, exitCode: ExitCode.FAILURE };
   return { message, exitCode: ExitCode.FAILURE };
 }

@@ -59,7 +59,12 @@ export function buildProgram(): Command {
     .allowUnknownOption()
     .allowExcessArguments()
     .argument('[options...]')
-    .action((args: string[]) => act(async () => (await import('./serve-command.js')).serveCommand(args)));
+    .action(async (args: string[]) => {
+      // Not through act(): serve says its own failures, and a bug reaches main.ts's handler
+      // (stack trace, exit 70).
+      const code = await (await import('./serve-command.js')).serveCommand(args);
+      if (code !== 0) process.exitCode = code;
+    });
 
   program
     .command('version')
