@@ -13,6 +13,11 @@ export interface StartBrokerOptions {
   host?: string;
   /** Where the log lives. Default ./data. */
   dataDir?: string;
+  /**
+   * Port of the HTTP endpoint with /metrics (Prometheus), /healthz and /readyz (metrics.port);
+   * 0 picks a free one (see Broker.metricsUrl). Default: no endpoint.
+   */
+  metricsPort?: number;
   /** Any broker setting by its Kafka name, e.g. { 'num.partitions': 3 }. */
   settings?: Record<string, string | number | boolean | readonly string[]>;
   /**
@@ -47,6 +52,7 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Bro
         ...(options.port !== undefined ? { port: String(options.port) } : {}),
         ...(options.host !== undefined ? { host: options.host } : {}),
         ...(options.dataDir !== undefined ? { dataDir: options.dataDir } : {}),
+        ...(options.metricsPort !== undefined ? { metricsPort: options.metricsPort } : {}),
       },
     });
   const level = parseLogLevel(options.logLevel, 'logLevel') ?? parseLogLevel(process.env.BROOK_LOG_LEVEL, 'BROOK_LOG_LEVEL') ?? 'warn';

@@ -12,7 +12,7 @@ const WIDTH = 100;
 export function serveHelp(): string {
   const lines = [
     'Usage: brook serve [--port N] [--host H] [--data-dir DIR] [--config FILE] [--set name=value]...',
-    '                   [--log-level LEVEL] [--log-format pretty|json]',
+    '                   [--log-level LEVEL] [--log-format pretty|json] [--metrics-port N]',
     '',
     'Start a single-node Kafka-compatible broker. It prints its bootstrap address and runs until',
     'SIGINT or SIGTERM, then stops cleanly.',
@@ -21,6 +21,8 @@ export function serveHelp(): string {
     '  -p, --port N          Port of the first listener (listeners); 0 picks a free port',
     '  -H, --host H          Host of the first listener; "" binds every interface',
     '  -d, --data-dir DIR    Data directory (log.dirs)',
+    '      --metrics-port N  Serve /metrics (Prometheus), /healthz and /readyz over HTTP on this port',
+    '                        (metrics.port); 0 picks a free port; default: off',
     '  -c, --config FILE     Java .properties file with Kafka setting names (server.properties)',
     '  -s, --set NAME=VALUE  Set a broker setting; repeatable',
     '      --log-level L     fatal, error, warn, info (default: start-up, recovery, replay, topics,',

@@ -29,6 +29,7 @@ export async function serveCommand(args: readonly string[]): Promise<number> {
         port: { type: 'string', short: 'p' },
         host: { type: 'string', short: 'H' },
         'data-dir': { type: 'string', short: 'd' },
+        'metrics-port': { type: 'string' },
         config: { type: 'string', short: 'c' },
         set: { type: 'string', short: 's', multiple: true },
         'log-level': { type: 'string' },
@@ -52,6 +53,7 @@ export async function serveCommand(args: readonly string[]): Promise<number> {
         ...(values.port === undefined ? {} : { port: values.port }),
         ...(values.host === undefined ? {} : { host: values.host }),
         ...(values['data-dir'] === undefined ? {} : { dataDir: values['data-dir'] }),
+        ...(values['metrics-port'] === undefined ? {} : { metricsPort: values['metrics-port'] }),
       },
     });
   } catch (error) {

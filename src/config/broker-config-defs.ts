@@ -4,7 +4,7 @@
 // Kafka default is recorded in `kafkaDefault`. Settings that make no sense for one node (KRaft
 // controller, threads, replication factors of internal topics) are accepted and `ignored`.
 
-import { atLeast, define, INT_MAX, validator } from './config-def.js';
+import { atLeast, between, define, INT_MAX, validator } from './config-def.js';
 import type { ConfigDef } from './config-def.js';
 import { BROKER_LOG_CONFIG_DEFS } from './broker-log-config-defs.js';
 
@@ -46,6 +46,10 @@ const SERVER_DEFS: readonly ConfigDef[] = [
     doc: 'Listener used between brokers. Brook is a single broker.' }),
   define({ name: 'security.inter.broker.protocol', type: 'string', default: 'PLAINTEXT', ignored: true,
     doc: 'Security protocol between brokers. Brook is a single broker.' }),
+
+  // Brook's own: the HTTP endpoint for Prometheus and health probes (not a Kafka setting).
+  define({ name: 'metrics.port', type: 'int', default: null, validator: between(0, 65535),
+    doc: 'Port of the HTTP endpoint serving /metrics (Prometheus), /healthz and /readyz, on the host of the first listener; 0 picks a free port. Not set: no endpoint.' }),
 
   // Sockets and connections.
   define({ name: 'socket.request.max.bytes', type: 'int', default: 104857600, validator: atLeast(1), importance: 'high',

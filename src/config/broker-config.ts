@@ -35,6 +35,8 @@ export class BrokerConfig {
   /** Absolute path of the data directory (first of log.dirs, else log.dir). */
   readonly dataDir: string;
   readonly logDirs: readonly string[];
+  /** metrics.port: the HTTP endpoint for /metrics, /healthz and /readyz; null when off. */
+  readonly metricsPort: number | null;
 
   readonly numPartitions: number;
   readonly defaultReplicationFactor: number;
@@ -144,6 +146,8 @@ export class BrokerConfig {
     this.logDirs = this.optionalList('log.dirs') ?? [this.string('log.dir')];
     if (this.logDirs.length > 1) notes.push(`log.dirs lists ${this.logDirs.length} directories: Brook uses only the first, ${this.logDirs[0]}`);
     this.dataDir = resolve(this.logDirs[0] as string);
+    const metricsPort = this.get('metrics.port');
+    this.metricsPort = typeof metricsPort === 'number' ? metricsPort : null;
 
     this.numPartitions = this.num('num.partitions');
     this.defaultReplicationFactor = this.num('default.replication.factor');

@@ -19,6 +19,8 @@ export interface BrokerFlags {
   readonly host?: string;
   /** Sets log.dirs. */
   readonly dataDir?: string;
+  /** Sets metrics.port. */
+  readonly metricsPort?: number | string;
 }
 
 export interface LoadBrokerConfigOptions {
@@ -118,6 +120,7 @@ function applyFlags(merged: Map<string, string>, flags: BrokerFlags): void {
     if (flags.dataDir.trim() === '') throw configError('--data-dir must not be empty');
     merged.set('log.dirs', flags.dataDir);
   }
+  if (flags.metricsPort !== undefined) merged.set('metrics.port', String(parsePort(flags.metricsPort)));
   if (flags.port === undefined && flags.host === undefined) return;
 
   const text = (name: string): string => merged.get(name) ?? formatValue(BROKER_CONFIGS.get(name) as ConfigDef, (BROKER_CONFIGS.get(name) as ConfigDef).default) ?? '';
