@@ -12,6 +12,7 @@ import type { RateLimitedLog } from './rate-limited-log.js';
 import { RequestTrace } from './request-log.js';
 import type { MemoryPool } from './memory-pool.js';
 import { FrameBuffer } from './frame-buffer.js';
+import type { ConnectionInfo, RequestInterceptor, RequestObserver } from './request-hooks.js';
 
 export interface ConnectionOptions {
   readonly id: number;
@@ -26,6 +27,10 @@ export interface ConnectionOptions {
   /** Warnings a client can provoke at will go through this (shared by the server's connections). */
   readonly warnings: RateLimitedLog;
   readonly onClose: () => void;
+  /** Metrics; null when off. */
+  readonly observer?: RequestObserver | null;
+  /** The test-control API; null when the broker has none. */
+  readonly control?: RequestInterceptor | null;
 }
 
 /** A response slot: filled when its handler finishes; slots leave strictly in request order. */
@@ -52,13 +57,14 @@ interface Incoming {
  * while queued.max.requests requests are unanswered, and while the next request's bytes cannot
  * be reserved in the broker's memory pool.
  */
-export class Connection {
+export class Connection implements ConnectionInfo {
   /** Bytes read but not yet part of a frame: at most what one read brought beyond a frame. */
   private readonly chunks: Buffer[] = [];
   private buffered = 0;
   private readonly slots: Slot[] = [];
   private closed = false;
-  private readonly clientHost: string;
+  readonly clientHost: string;
+  clientId: string | null = null;
   /** The frame being received; its size is reserved in the pool. */
   private incoming: Incoming | null = null;
   /** Withdraws a pending reservation; set while waiting for memory. */
@@ -85,6 +91,10 @@ export class Connection {
     });
     socket.on('error', () => this.close());
     socket.on('close', () => this.close());
+  }
+
+  get id(): number {
+    return this.opts.id;
   }
 
   close(): void {
@@ -240,6 +250,8 @@ export class Connection {
       return this.close();
     }
     const trace = RequestTrace.start(this.opts.log, handler.name, apiVersion, correlationId, this.clientHost, this.opts.id);
+    const observer = this.opts.observer ?? null;
+    const started = observer === null ? 0 : performance.now();
     const supported = apiVersion >= handler.minVersion && apiVersion <= handler.maxVersion;
     const codecs = apiCodecs.get(apiKey, apiVersion);
     this.slots.push(slot);
@@ -252,6 +264,7 @@ export class Connection {
         const ctx = this.context(0, correlationId, null);
         const res = handler.handle({} as never, ctx) as Record<string, unknown>;
         trace?.answered({ errorCode: ErrorCode.UNSUPPORTED_VERSION });
+        observer?.answered(handler, apiVersion, undefined, { errorCode: ErrorCode.UNSUPPORTED_VERSION }, started);
         return this.complete(slot, this.encode(apiKey, correlationId, false, v0.response.encode, { ...res, errorCode: ErrorCode.UNSUPPORTED_VERSION }));
       }
       if (!codecs) {
@@ -260,6 +273,7 @@ export class Connection {
         return this.complete(slot, null);
       }
       trace?.answered({ errorCode: ErrorCode.UNSUPPORTED_VERSION });
+      observer?.answered(handler, apiVersion, undefined, { errorCode: ErrorCode.UNSUPPORTED_VERSION }, started);
       return this.complete(slot, this.encodeError(apiKey, apiVersion, correlationId, codecs, ErrorCode.UNSUPPORTED_VERSION));
     }
 
@@ -274,15 +288,18 @@ export class Connection {
       return this.complete(slot, null);
     }
     if (trace) trace.clientId = clientId;
+    this.clientId = clientId;
     const ctx = this.context(apiVersion, correlationId, clientId);
     const onError = (err: unknown): void => {
       this.opts.log.error({ err, apiKey, apiVersion, client: this.clientHost }, 'handler failed');
       trace?.answered({ errorCode: ErrorCode.UNKNOWN_SERVER_ERROR });
+      observer?.answered(handler, apiVersion, request, { errorCode: ErrorCode.UNKNOWN_SERVER_ERROR }, started);
       this.complete(slot, this.encodeError(apiKey, apiVersion, correlationId, codecs, ErrorCode.UNKNOWN_SERVER_ERROR));
     };
     const onResult = (res: unknown): void => {
       if (res === NO_RESPONSE) {
         trace?.answered(null);
+        observer?.answered(handler, apiVersion, request, null, started);
         return this.complete(slot, null);
       }
       if (res === CLOSE_CONNECTION) {
@@ -293,6 +310,7 @@ export class Connection {
       try {
         const chunks = this.encode(apiKey, correlationId, codecs.flexible, codecs.response.encode, res as Record<string, unknown>);
         trace?.answered(res);
+        observer?.answered(handler, apiVersion, request, res, started);
         this.complete(slot, chunks);
       } catch (err) {
         onError(err);
@@ -300,7 +318,8 @@ export class Connection {
     };
     const run = (): void => {
       try {
-        const result = handler.handle(request as never, ctx);
+        const control = this.opts.control ?? null;
+        const result = control !== null && control.armed ? control.intercept(handler, request, ctx) : handler.handle(request as never, ctx);
         if (result instanceof Promise) result.then(onResult, onError);
         else onResult(result);
       } catch (err) {

@@ -5,6 +5,7 @@ import { RateLimitedLog } from './rate-limited-log.js';
 import { MemoryPool } from './memory-pool.js';
 import type { Handler } from '../handlers/handler.js';
 import type { BrokerContext } from '../handlers/broker-context.js';
+import type { ConnectionInfo, RequestInterceptor, RequestObserver } from './request-hooks.js';
 
 export interface ServerOptions {
   readonly host: string;
@@ -26,6 +27,10 @@ export interface ServerOptions {
   /** connections.max.idle.ms: a connection silent this long is closed, as Kafka does. */
   readonly connectionsMaxIdleMs: number;
   readonly log: Logger;
+  /** Sees every answered request (metrics); null or absent when off. */
+  readonly observer?: RequestObserver | null;
+  /** The test-control API, consulted for each request while it has rules armed. */
+  readonly control?: RequestInterceptor | null;
 }
 
 /** The connection limits, which dynamic broker configuration may change while the server runs. */
@@ -49,6 +54,13 @@ export class Server {
   private limits: ConnectionLimits;
   private readonly warnings: RateLimitedLog;
   readonly memory: MemoryPool;
+  /** Connections accepted since start (Kafka's connection-creation-total). */
+  private accepted = 0;
+  /** The port bound by listen() (the configured one may be 0). */
+  private boundPort: number | null = null;
+  /** True between suspend() and resume(): not listening, no connections. */
+  private suspended = false;
+  private stopped = false;
 
   constructor(private readonly opts: ServerOptions) {
     this.handlers = new Map(opts.handlers.map((h) => [h.apiKey, h]));
@@ -87,6 +99,7 @@ export class Server {
       return;
     }
     this.perIp.set(ip, fromIp + 1);
+    this.accepted++;
     if (Number.isFinite(this.opts.connectionsMaxIdleMs) && this.opts.connectionsMaxIdleMs > 0) {
       socket.setTimeout(this.opts.connectionsMaxIdleMs, () => socket.destroy());
     }
@@ -99,6 +112,8 @@ export class Server {
       maxInFlight: this.opts.queuedMaxRequests,
       log: this.opts.log,
       warnings: this.warnings,
+      observer: this.opts.observer ?? null,
+      control: this.opts.control ?? null,
       onClose: () => {
         if (!this.connections.delete(conn)) return;
         const n = (this.perIp.get(ip) ?? 1) - 1;
@@ -110,13 +125,14 @@ export class Server {
   }
 
   /** Resolves with the bound port (useful with port 0). */
-  listen(): Promise<number> {
+  listen(port = this.opts.port): Promise<number> {
     return new Promise((resolve, reject) => {
       this.net.once('error', reject);
-      this.net.listen(this.opts.port, this.opts.host, () => {
+      this.net.listen(port, this.opts.host, () => {
         this.net.off('error', reject);
         const addr = this.net.address();
-        resolve(typeof addr === 'object' && addr ? addr.port : this.opts.port);
+        this.boundPort = typeof addr === 'object' && addr ? addr.port : port;
+        resolve(this.boundPort);
       });
     });
   }
@@ -125,8 +141,45 @@ export class Server {
     return this.connections.size;
   }
 
+  get connectionsAccepted(): number {
+    return this.accepted;
+  }
+
+  /** Closes the connections `filter` selects (all without one); returns how many. */
+  closeConnections(filter?: (c: ConnectionInfo) => boolean): number {
+    let n = 0;
+    for (const c of [...this.connections]) {
+      if (filter && !filter(c)) continue;
+      c.close();
+      n++;
+    }
+    return n;
+  }
+
+  /**
+   * An outage: stops listening (new connections are refused) and closes every connection.
+   * resume() listens again on the same port. Nothing else of the broker stops.
+   */
+  async suspend(): Promise<void> {
+    if (this.suspended || this.stopped) return;
+    this.suspended = true;
+    await this.closeListener();
+  }
+
+  async resume(): Promise<void> {
+    if (!this.suspended || this.stopped) return;
+    this.suspended = false;
+    await this.listen(this.boundPort ?? this.opts.port);
+  }
+
   async close(): Promise<void> {
-    const closed = new Promise<void>((resolve) => this.net.close(() => resolve()));
+    this.stopped = true;
+    await this.closeListener();
+  }
+
+  private async closeListener(): Promise<void> {
+    // While suspended the listener is already closed: closing again would never call back.
+    const closed = this.net.listening ? new Promise<void>((resolve) => this.net.close(() => resolve())) : Promise.resolve();
     for (const c of this.connections) c.close();
     await closed;
   }
