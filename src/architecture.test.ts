@@ -16,7 +16,10 @@ const RANK: Record<string, number> = {
   handlers: 4,
   server: 5,
   client: 5,
-  observability: 5, // the logger; broker.ts and index.ts create it
+  // Metrics and the test-control API implement the server's request hooks and read the
+  // layers below; broker.ts wires them in.
+  observability: 5.5,
+  control: 5.5,
   '': 6, // broker.ts, index.ts
   cli: 7,
 };
