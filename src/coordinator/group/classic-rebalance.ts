@@ -177,6 +177,16 @@ export class ClassicRebalance {
     this.removeMemberAndUpdateClassicGroup(group, member);
   }
 
+  /**
+   * Removes a member as its session timeout would, whatever it is doing (the test-control API's
+   * expireMember): parked requests get UNKNOWN_MEMBER_ID and the others rebalance.
+   */
+  expireMember(group: ClassicGroup, member: ClassicGroupMember): void {
+    this.ctx.scheduler.cancel(timerKey.classicHeartbeat(group.groupId, member.memberId));
+    this.ctx.logger.info(`group ${group.groupId}: member ${member.memberId} removed on session expiration (forced)`);
+    this.removeMemberAndUpdateClassicGroup(group, member);
+  }
+
   private removeMemberAndUpdateClassicGroup(group: ClassicGroup, member: ClassicGroupMember): void {
     this.removeMemberCompletingCallbacks(group, member.memberId, ErrorCode.UNKNOWN_MEMBER_ID);
     if (group.is(S.STABLE) || group.is(S.COMPLETING_REBALANCE)) this.maybePrepareRebalanceOrCompleteJoin(group);

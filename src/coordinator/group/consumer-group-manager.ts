@@ -372,6 +372,20 @@ export class ConsumerGroupManager {
     void this.ctx.write(groupId, records, false);
   }
 
+  /**
+   * Bumps the group epoch, as a member joining or a subscription change would: every member's
+   * next heartbeat computes a new target assignment and moves the member to the new epoch (the
+   * test-control API's forceRebalance). False when there is no such consumer group.
+   */
+  bumpGroupEpoch(groupId: string): boolean {
+    const g = this.consumerGroup(groupId);
+    if (g === undefined) return false;
+    const rec = groupEpochRecord(groupId, g.groupEpoch + 1, computeSubscriptionMetadata(g.members.values(), g.resolvedRegularExpressions, this.ctx.topics));
+    this.ctx.replayer(rec);
+    void this.ctx.write(groupId, [rec], false);
+    return true;
+  }
+
   /** After loading: every member gets a fresh session and revocation deadline (Kafka's onLoaded). */
   onLoaded(g: ConsumerGroup): void {
     for (const m of g.members.values()) {

@@ -88,6 +88,7 @@ export class GroupCoordinator {
   private readonly consumer: ConsumerGroupManager;
   private readonly offsetManager: OffsetManager;
   private readonly inspector: GroupInspector;
+  private readonly rebalance: ClassicRebalance;
   private readonly logEndOffset: LogEndOffsetLookup | undefined;
   private loading = false;
   private closed = false;
@@ -97,6 +98,7 @@ export class GroupCoordinator {
     this.ctx = new GroupContext(this.config, opts.scheduler ?? new TimerScheduler(), opts.topics, opts.logger ?? SILENT, opts.log);
     this.ctx.replayer = (r) => this.applyRecord(r);
     const rebalance = new ClassicRebalance(this.ctx);
+    this.rebalance = rebalance;
     this.classic = new ClassicGroupManager(this.ctx, rebalance);
     this.consumer = new ConsumerGroupManager(this.ctx);
     this.consumer.onClassicGroupReplaced = (g) => this.classic.unload(g, ErrorCode.REBALANCE_IN_PROGRESS);
@@ -367,6 +369,43 @@ export class GroupCoordinator {
       if (view !== undefined) out.push(view);
     }
     return out;
+  }
+
+  // ------------------------------------------------------------------ test control
+
+  /**
+   * Starts a rebalance as a new member would: a classic group in Stable or CompletingRebalance
+   * goes to PreparingRebalance (members learn it from their next heartbeat and rejoin); a
+   * consumer (KIP-848) group gets a new group epoch. A classic group already rebalancing, or
+   * empty, is left as it is. GROUP_ID_NOT_FOUND for an unknown group.
+   */
+  forceRebalance(groupId: string): ErrorCode {
+    if (this.loading) return LOADING;
+    const g = this.ctx.groups.get(groupId);
+    if (g instanceof ConsumerGroup) return this.consumer.bumpGroupEpoch(groupId) ? ErrorCode.NONE : ErrorCode.GROUP_ID_NOT_FOUND;
+    if (!(g instanceof ClassicGroup) || g.is(S.DEAD)) return ErrorCode.GROUP_ID_NOT_FOUND;
+    if (g.is(S.STABLE) || g.is(S.COMPLETING_REBALANCE)) this.rebalance.prepareRebalance(g);
+    return ErrorCode.NONE;
+  }
+
+  /**
+   * Removes a member as if its session had timed out (classic: the others rebalance; consumer:
+   * the member is fenced and the group epoch bumped). UNKNOWN_MEMBER_ID when it is not a member.
+   */
+  expireMember(groupId: string, memberId: string): ErrorCode {
+    if (this.loading) return LOADING;
+    const g = this.ctx.groups.get(groupId);
+    if (g instanceof ConsumerGroup) {
+      if (!g.members.has(memberId)) return ErrorCode.UNKNOWN_MEMBER_ID;
+      this.ctx.logger.info(`group ${groupId}: member ${memberId} fenced on session expiration (forced)`);
+      this.consumer.fenceMember(groupId, memberId);
+      return ErrorCode.NONE;
+    }
+    if (!(g instanceof ClassicGroup) || g.is(S.DEAD)) return ErrorCode.GROUP_ID_NOT_FOUND;
+    const member = g.member(memberId);
+    if (member === undefined) return ErrorCode.UNKNOWN_MEMBER_ID;
+    this.rebalance.expireMember(g, member);
+    return ErrorCode.NONE;
   }
 
   /** Waits for every append in flight (tests, orderly shutdown). */
