@@ -19,6 +19,10 @@ import type { GroupInspection } from './coordinator/group/group-inspector.js';
 import { OFFSETS_TOPIC, OffsetsTopicLog } from './coordinator/offsets-topic.js';
 import { brookVersion } from './version.js';
 import { createLogger } from './observability/logger.js';
+import { BrokerMetrics } from './observability/broker-metrics.js';
+import { MetricsServer } from './observability/metrics-server.js';
+import { timedFileSystem } from './observability/timed-file-system.js';
+import { BrokerControl } from './control/broker-control.js';
 
 export interface Broker {
   readonly bootstrap: string;
@@ -40,6 +44,13 @@ export interface Broker {
    * clients retry. Never rejects (a failed replay is logged).
    */
   readonly ready: Promise<void>;
+  /**
+   * Base URL of the HTTP endpoint (metrics.port) serving /metrics, /healthz and /readyz, e.g.
+   * http://localhost:9308; null when metrics.port is not set.
+   */
+  readonly metricsUrl: string | null;
+  /** Makes the broker misbehave on purpose and sets up test data (see BrokerControl, README). */
+  readonly control: BrokerControl;
   stop(): Promise<void>;
 }
 
@@ -73,7 +84,12 @@ export async function createBroker(config: BrokerConfig, log: Logger = createLog
   }
   const undo: (() => Promise<void> | void)[] = [() => lock.release()];
   try {
-    return await compose(config, log, hooks, fs, lock, undo);
+    // /readyz's answer: why the broker is not ready yet (or no longer), null once it is.
+    const readiness: Readiness = { notReady: 'recovering logs' };
+    // Started before recovery, so that /healthz answers while a large data directory recovers.
+    const metrics = config.metricsPort === null ? null : await startMetrics(config, config.metricsPort, log, readiness);
+    if (metrics) undo.push(() => metrics.server.close());
+    return await compose(config, log, hooks, fs, lock, undo, metrics, readiness);
   } catch (err) {
     for (const step of undo.reverse()) {
       try {
@@ -86,7 +102,44 @@ export async function createBroker(config: BrokerConfig, log: Logger = createLog
   }
 }
 
-async function compose(config: BrokerConfig, log: Logger, hooks: BrokerHooks, fs: FileSystem, lock: DataDirLock, undo: (() => Promise<void> | void)[]): Promise<Broker> {
+/** /readyz's state: why the broker is not ready, null once it is. */
+interface Readiness {
+  notReady: string | null;
+}
+
+interface MetricsEndpoint {
+  readonly registry: BrokerMetrics;
+  readonly server: MetricsServer;
+}
+
+async function startMetrics(config: BrokerConfig, port: number, log: Logger, readiness: Readiness): Promise<MetricsEndpoint> {
+  const registry = new BrokerMetrics();
+  try {
+    const server = await MetricsServer.start({
+      host: config.host,
+      port,
+      scrape: () => registry.scrape(),
+      contentType: registry.registry.contentType,
+      notReady: () => readiness.notReady,
+      onError: (err) => log.error({ err }, 'metrics scrape failed'),
+    });
+    return { registry, server };
+  } catch (err) {
+    throw listenError(config.host, port, err, '--metrics-port') ?? err;
+  }
+}
+
+async function compose(
+  config: BrokerConfig,
+  log: Logger,
+  hooks: BrokerHooks,
+  fs: FileSystem,
+  lock: DataDirLock,
+  undo: (() => Promise<void> | void)[],
+  metricsEndpoint: MetricsEndpoint | null,
+  readiness: Readiness,
+): Promise<Broker> {
+  const metrics = metricsEndpoint?.registry ?? null;
   let configs: ConfigStore;
   let logs: LogManager;
   let cluster: Cluster;
@@ -101,15 +154,16 @@ async function compose(config: BrokerConfig, log: Logger, hooks: BrokerHooks, fs
     // Logs found at startup are recovered with the broker's defaults until their topic's own
     // settings are applied (Cluster.open), so storage never guesses Kafka's defaults itself.
     const recoveryStarted = performance.now();
-    logs = await LogManager.open(config.dataDir, { defaultConfig: configs.defaultLogConfig, fs, logger: log });
+    logs = await LogManager.open(config.dataDir, { defaultConfig: configs.defaultLogConfig, fs: metrics ? timedFileSystem(fs, metrics.fsync) : fs, logger: log });
     undo.push(() => logs.close());
     // The same figures as the CLI's recovery line; what was cut was warned about per log.
     const { logs: found, records, cleanShutdown, segmentsRecovered, bytesTruncated, recordsDropped, segmentsDeleted } = logs.recovery;
     log.info({ logs: found, records, cleanShutdown, segmentsRecovered, bytesTruncated, recordsDropped, segmentsDeleted, ms: elapsedMs(recoveryStarted) }, 'logs recovered');
-    cluster = await Cluster.open({ dataDir: config.dataDir, nodeId: config.nodeId, logs, settings, events: clusterEvents(log), fs, logger: log });
+    cluster = await Cluster.open({ dataDir: config.dataDir, nodeId: config.nodeId, logs, settings, events: clusterEvents(log, metrics), fs, logger: log });
   } catch (err) {
     throw dataDirError(config.dataDir, err) ?? err;
   }
+  readiness.notReady = `replaying ${OFFSETS_TOPIC}`;
 
   const offsetsTopic = new OffsetsTopicLog(cluster, { partitions: config.offsetsTopicNumPartitions, segmentBytes: config.offsetsTopicSegmentBytes });
   const groups = createGroupCoordinator(configs, cluster, offsetsTopic, log);
@@ -136,6 +190,15 @@ async function compose(config: BrokerConfig, log: Logger, hooks: BrokerHooks, fs
     },
   };
 
+  const control = new BrokerControl({
+    handlers,
+    cluster,
+    groups,
+    // The server is built next; the control API calls it only once the broker is running.
+    server: { suspend: () => server.suspend(), resume: () => server.resume(), closeConnections: (f) => server.closeConnections(f) },
+    autoCreateTopic: (name) => context.autoCreateTopic(name),
+    log,
+  });
   const server = new Server({
     host: config.host,
     port: config.port,
@@ -149,6 +212,16 @@ async function compose(config: BrokerConfig, log: Logger, hooks: BrokerHooks, fs
     maxConnectionsPerIpOverrides: configs.current.maxConnectionsPerIpOverrides,
     connectionsMaxIdleMs: config.connectionsMaxIdleMs,
     log,
+    observer: metrics?.requests ?? null,
+    control,
+  });
+  metrics?.attach({
+    listener: config.listeners[0]?.name ?? 'PLAINTEXT',
+    topics: () => cluster.topics(),
+    topicExists: (name) => cluster.topic(name) !== undefined,
+    topicName: (id) => cluster.topicById(id)?.name,
+    groups: () => groups.inspectGroups(),
+    connections: () => ({ open: server.connectionCount, accepted: server.connectionsAccepted }),
   });
   // A dynamic change re-resolves every topic's settings (log.* defaults they inherit) and the
   // connection limits; what only startup reads (listeners, directories, ...) is not dynamic.
@@ -171,6 +244,10 @@ async function compose(config: BrokerConfig, log: Logger, hooks: BrokerHooks, fs
   }
   Object.assign(advertised, config.advertisedAddress(port));
   log.info({ host: config.host, port, advertised: `${advertised.host}:${advertised.port}` }, 'listening');
+  if (metricsEndpoint) log.info({ url: `${metricsEndpoint.server.url}/metrics` }, 'serving metrics, /healthz and /readyz');
+  void loaded.then(() => {
+    if (readiness.notReady !== 'stopping') readiness.notReady = null;
+  });
 
   // Background duties on Kafka's schedules: retention, recovery-point checkpoints.
   const timers = [
@@ -194,11 +271,15 @@ async function compose(config: BrokerConfig, log: Logger, hooks: BrokerHooks, fs
     recovery: logs.recovery,
     groups: (groupId) => groups.inspectGroups(groupId === undefined ? {} : { groupId }),
     ready: loaded,
+    metricsUrl: metricsEndpoint?.server.url ?? null,
+    control,
     stop() {
       stopping ??= (async () => {
         const started = performance.now();
         log.info({ connections: server.connectionCount }, 'stopping');
+        readiness.notReady = 'stopping';
         for (const t of timers) clearInterval(t);
+        await control.close();
         // Closing first ends a replay still running at its next slice.
         groups.close();
         await loaded;
@@ -208,6 +289,7 @@ async function compose(config: BrokerConfig, log: Logger, hooks: BrokerHooks, fs
           await logs.close();
         } finally {
           lock.release();
+          await metricsEndpoint?.server.close();
         }
         log.info({ logsFlushed: flushed, ms: elapsedMs(started) }, 'stopped');
       })();
@@ -269,10 +351,13 @@ async function loadGroups(groups: GroupCoordinator, offsetsTopic: OffsetsTopicLo
   }
 }
 
-function clusterEvents(log: Logger): ClusterEvents {
+function clusterEvents(log: Logger, metrics: BrokerMetrics | null): ClusterEvents {
   return {
     topicCreated: (t, creation) => log.info({ topic: t.name, id: t.id, partitions: t.partitions.length, creation, configs: t.configs }, 'topic created'),
-    topicDeleted: (t) => log.info({ topic: t.name, id: t.id, partitions: t.partitions.length }, 'topic deleted'),
+    topicDeleted: (t) => {
+      metrics?.topicDeleted(t.name);
+      log.info({ topic: t.name, id: t.id, partitions: t.partitions.length }, 'topic deleted');
+    },
     partitionsCreated: (t, previous) => log.info({ topic: t.name, partitions: t.partitions.length, previous }, 'partitions added'),
   };
 }

@@ -42,6 +42,13 @@ export type { RecoverySummary } from './storage/log-manager.js';
  */
 export { StartupError, isStartupError, ExitCode, type StartupErrorKind } from './startup-error.js';
 export type { GroupInspection } from './coordinator/group/group-inspector.js';
+export type { BrokerControl, FailOptions, DelayOptions, DropOptions, Outage } from './control/broker-control.js';
+export type { ControlRule, RequestMatch } from './control/control-rule.js';
+export type { ProduceRecord, ProducedRecord, ConsumedRecord, ReadOptions, RecordBytes } from './control/test-data.js';
+export type { LagOptions, GroupStateOptions } from './control/group-waits.js';
+/** What a control helper throws: a message naming the call and Kafka's error, and `errorCode`. */
+export { ControlError } from './control/test-data.js';
+
 
 export async function startBroker(options: StartBrokerOptions = {}): Promise<Broker> {
   const config =

@@ -97,17 +97,17 @@ export function dataDirError(dataDir: string, err: unknown): StartupError | unde
 }
 
 /** An error from binding the listener, as a StartupError; undefined when it is not a socket error. */
-export function listenError(host: string, port: number, err: unknown): StartupError | undefined {
+export function listenError(host: string, port: number, err: unknown, flag = '--port'): StartupError | undefined {
   const e = errno(err) ?? (typeof (err as { code?: unknown } | null)?.code === 'string' ? { code: (err as { code: string }).code } : undefined);
   if (!e) return undefined;
   const where = `${host === '' ? '*' : host}:${port}`;
   const say = (what: string): StartupError => new StartupError('listen', `cannot listen on ${where}: ${what}`, { cause: err });
   switch (e.code) {
     case 'EADDRINUSE':
-      return say(`port ${port} is already in use (another broker?); stop it or choose another port (--port)`);
+      return say(`port ${port} is already in use (another broker?); stop it or choose another port (${flag})`);
     case 'EACCES':
     case 'EPERM':
-      return say(`permission denied; ports below 1024 need privileges, choose another port (--port)`);
+      return say(`permission denied; ports below 1024 need privileges, choose another port (${flag})`);
     case 'EADDRNOTAVAIL':
       return say(`${host} is not an address of this machine; choose another host (--host)`);
     case 'ENOTFOUND':
