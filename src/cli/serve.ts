@@ -22,6 +22,8 @@ export interface RecoveryReport {
 interface RunningBroker {
   readonly bootstrap: string;
   readonly recovery?: RecoveryReport;
+  /** Base URL of /metrics, /healthz and /readyz; null or absent without metrics.port. */
+  readonly metricsUrl?: string | null;
   stop(): Promise<void>;
 }
 
@@ -67,6 +69,7 @@ export async function serve(config: BrokerConfig, options: ServeOptions): Promis
   started = true;
   if (broker.recovery && broker.recovery.logs > 0) process.stdout.write(`${recoveryLine(broker.recovery)}\n`);
   process.stdout.write(`Brook is listening on ${broker.bootstrap} (data in ${config.dataDir})\n`);
+  if (broker.metricsUrl) process.stdout.write(`Metrics on ${broker.metricsUrl}/metrics, health on /healthz and /readyz\n`);
 
   const signal = await stopSignal;
   process.stderr.write(`brook: ${signal} received, stopping (send it again to exit at once)\n`);
