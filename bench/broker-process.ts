@@ -3,7 +3,7 @@
 // a temporary data dir removed on stop. Children still alive when the bench exits (a crash, an
 // interrupt) are killed and their dirs removed by an exit hook.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -105,6 +105,24 @@ export class BrokerProcess {
       const status = readFileSync(`/proc/${this.child.pid}/status`, 'utf8');
       const kb = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
       return { rssMiB: kb('VmRSS') / 1024, peakMiB: kb('VmHWM') / 1024 };
+    } catch {
+      return undefined;
+    }
+  }
+
+  /**
+   * CPU time the broker has used so far, all its threads together (event loop, libuv pool, GC
+   * helpers), in ns; from Linux's /proc/PID/task/TID/schedstat. Undefined elsewhere. A rate
+   * varies with whatever else runs on a shared machine; the CPU time a piece of work costs
+   * much less.
+   */
+  cpuNs(): number | undefined {
+    try {
+      let ns = 0;
+      for (const tid of readdirSync(`/proc/${this.child.pid}/task`)) {
+        ns += Number(readFileSync(`/proc/${this.child.pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+      }
+      return ns;
     } catch {
       return undefined;
     }

@@ -2,7 +2,7 @@
 // measured with ✓/✗ where there is a target; speed never fails anything) and, last, a
 // `BENCH_JSON {...}` line for tooling.
 //
-//   node dist/bench/run.js [--only startup,load,kbench,groups,memory,cli,examples] [--skip SECTIONS]
+//   node dist/bench/run.js [--only startup,load,kbench,groups,memory,cli,metrics,examples] [--skip SECTIONS]
 //                          [--examples streamstore,feed,...] [--repeat N]
 //
 // `examples` runs the large version of each example (examples/, several minutes in all);
@@ -16,6 +16,7 @@ import { runGroups } from './groups.js';
 import { runKbench } from './kbench.js';
 import { runLoad } from './load.js';
 import { runMemory } from './memory.js';
+import { runMetricsOverhead } from './metrics-overhead.js';
 import { Report } from './report.js';
 import { runStartup } from './startup.js';
 
@@ -26,6 +27,7 @@ const SECTIONS: Record<string, (report: Report) => Promise<void>> = {
   groups: runGroups,
   memory: runMemory,
   cli: runCli,
+  metrics: runMetricsOverhead,
   examples: examplesSection(EXAMPLE_NAMES),
 };
 
