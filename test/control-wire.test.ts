@@ -10,6 +10,9 @@ import { rmSync } from 'node:fs';
 import { startBroker, ControlError, type Broker } from '../src/index.js';
 import { buildRecordBatch } from '../src/protocol/records/records.js';
 import { ErrorCode } from '../src/protocol/errors.js';
+import { handlers } from '../src/handlers/registry.js';
+import { apiCodecs } from '../src/protocol/api-codecs.js';
+import { inVersions } from '../src/protocol/schema/types.js';
 import { tempDir } from './helpers/broker.js';
 import { decodeResponse, encodeRequest, WireClient } from './helpers/wire-client.js';
 
@@ -225,7 +228,7 @@ test('mistakes are refused when the rule is armed, with the reason', () => {
   const control = broker.control;
   assert.throws(() => control.fail({ api: 'Produse', errorCode: 6 }), (e: unknown) => e instanceof ControlError && /unknown API "Produse"/.test(e.message));
   assert.throws(() => control.fail({ api: 'Produce', errorCode: 'NOT_AN_ERROR' }), /unknown Kafka error 'NOT_AN_ERROR'/);
-  assert.throws(() => control.fail({ api: 'JoinGroup', topic: 'cw', errorCode: 6 }), /topic filter applies to Produce, Fetch, ListOffsets, OffsetCommit and Metadata only/);
+  assert.throws(() => control.fail({ api: 'JoinGroup', topic: 'cw', errorCode: 6 }), /topic filter applies to Produce, Fetch, ListOffsets, OffsetCommit, DeleteRecords, OffsetForLeaderEpoch and Metadata only/);
   assert.throws(() => control.fail({ api: 'Produce', partition: 1, errorCode: 6 }), /a partition needs its topic/);
   assert.throws(() => control.delay({ api: 'Fetch', ms: -1 }), /ms must be a finite number/);
   assert.equal(control.armed, false);
@@ -238,4 +241,33 @@ test('reset disarms every rule', async () => {
   await Promise.all([r1.done, r2.done]);
   assert.equal(broker.control.armed, false);
   assert.equal(r1.matched, 0);
+});
+
+test('every API Brook answers can be failed, in every version: the answer decodes and carries the code where it has one', async () => {
+  const CODE = ErrorCode.COORDINATOR_NOT_AVAILABLE;
+  let conn = await WireClient.connect(broker.port);
+  try {
+    for (const h of handlers) {
+      for (let v = h.minVersion; v <= h.maxVersion; v++) {
+        const rule = broker.control.fail({ api: h.name, errorCode: CODE });
+        // Every field at its default (empty lists: the answer is its top level), but a produce
+        // that wants an answer (acks=0 is answered by a closed connection, as Kafka does).
+        conn.write(encodeRequest(h.apiKey, v, v + 1, h.apiKey === API.PRODUCE ? { acks: -1 } : {}));
+        const frame = await conn.nextFrame();
+        assert.equal(rule.matched, 1, `${h.name} v${v} matched`);
+        const topLevel = apiCodecs.schema(h.apiKey)?.response.fields.some((f) => f.name === 'errorCode' && inVersions(f.versions, v)) ?? false;
+        if (frame === null) {
+          // Only a version whose answer has no error code at all may close the connection.
+          assert.ok(!topLevel && h.name === 'DescribeLogDirs', `${h.name} v${v} closed the connection`);
+          conn = await WireClient.connect(broker.port);
+          continue;
+        }
+        const res = decodeResponse(h.apiKey, v, frame);
+        assert.equal(res.correlationId, v + 1);
+        if (topLevel) assert.equal(res.body.errorCode, CODE, `${h.name} v${v}`);
+      }
+    }
+  } finally {
+    conn.destroy();
+  }
 });

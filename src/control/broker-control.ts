@@ -13,7 +13,7 @@ import { CLOSE_CONNECTION, type Handler, type HandlerResult, type RequestContext
 import { ErrorCode, errorName } from '../protocol/errors.js';
 import type { ConnectionInfo, RequestInterceptor } from '../server/request-hooks.js';
 import { type ControlRule, type RequestMatch, Rule, type RuleAction } from './control-rule.js';
-import { acceptsTopicFilter, canFail, failRequest } from './error-responses.js';
+import { acceptsTopicFilter, canFail, failRequest, TOPIC_FILTER_APIS } from './error-responses.js';
 import { type GroupStateOptions, type LagOptions, waitForGroup, waitForLag0 } from './group-waits.js';
 import { type ConsumedRecord, ControlError, type ProducedRecord, type ProduceRecord, type ReadOptions, TestData } from './test-data.js';
 
@@ -122,7 +122,7 @@ export class BrokerControl implements RequestInterceptor {
     if (!(times >= 1)) throw new ControlError(`${what}: times must be at least 1, got ${times}`);
     if (m.partition !== undefined && m.topic === undefined) throw new ControlError(`${what}: a partition needs its topic`);
     if (m.topic !== undefined && (handler === undefined || !acceptsTopicFilter(handler.apiKey))) {
-      throw new ControlError(`${what}: a topic filter applies to Produce, Fetch, ListOffsets, OffsetCommit and Metadata only`);
+      throw new ControlError(`${what}: a topic filter applies to ${TOPIC_FILTER_APIS} only`);
     }
     const filter = { ...(m.topic === undefined ? {} : { topic: m.topic }), ...(m.partition === undefined ? {} : { partition: m.partition }) };
     const rule = new Rule(action, handler?.apiKey, m.clientId, filter, times, (r) => {

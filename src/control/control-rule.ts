@@ -9,7 +9,7 @@ export interface RequestMatch {
   readonly api?: string | number;
   /** Only requests whose header carries this client id. */
   readonly clientId?: string;
-  /** Only requests naming this topic (Produce, Fetch, ListOffsets, OffsetCommit, Metadata). */
+  /** Only requests naming this topic (Produce, Fetch, ListOffsets, OffsetCommit, DeleteRecords, OffsetForLeaderEpoch, Metadata). */
   readonly topic?: string;
   /** With `topic`: only this partition of it. */
   readonly partition?: number;

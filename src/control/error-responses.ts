@@ -43,6 +43,8 @@ interface PartitionShape {
   empty(): Body;
   /** The request the handler gets for the partitions that do not fail. */
   remainder?(request: Body): Body;
+  /** The answer when the whole request fails (no topic filter), when it differs from every partition failing. */
+  failAll?(request: Body, ctx: RequestContext, code: number): Body;
 }
 
 const byName: Pick<PartitionShape, 'topicName' | 'topicKey' | 'errorTopic'> = {
@@ -52,6 +54,10 @@ const byName: Pick<PartitionShape, 'topicName' | 'topicKey' | 'errorTopic'> = {
 };
 
 const FETCH_TOPIC_IDS_FROM = 13;
+
+function fetchErrorPartition(partitionIndex: number, errorCode: number): Body {
+  return { partitionIndex, errorCode, highWatermark: -1, lastStableOffset: -1, logStartOffset: -1, abortedTransactions: null, preferredReadReplica: -1, records: [] };
+}
 
 const SHAPES: ReadonlyMap<number, PartitionShape> = new Map<number, PartitionShape>([
   [0, { // Produce
@@ -64,10 +70,18 @@ const SHAPES: ReadonlyMap<number, PartitionShape> = new Map<number, PartitionSha
     topicName: (t, ctx) => (ctx.apiVersion >= FETCH_TOPIC_IDS_FROM ? ctx.broker.cluster.topicById(t.topicId as string)?.name : (t.topic as string)),
     topicKey: (t, ctx) => (ctx.apiVersion >= FETCH_TOPIC_IDS_FROM ? (t.topicId as string) : (t.topic as string)),
     errorTopic: (t) => ({ topic: t.topic, topicId: t.topicId }),
-    errorPartition: (partitionIndex, errorCode) => ({ partitionIndex, errorCode, highWatermark: -1, lastStableOffset: -1, logStartOffset: -1, abortedTransactions: null, preferredReadReplica: -1, records: [] }),
+    errorPartition: fetchErrorPartition,
     empty: () => ({ throttleTimeMs: 0, errorCode: 0, sessionId: 0, responses: [] }),
     // Kafka answers at once when a partition has an error: no long poll for the others.
     remainder: (request) => ({ ...request, maxWaitMs: 0 }),
+    // Kafka's whole-request error: the top-level code (v7+), and up to v12 also every partition.
+    failAll: (request, ctx, errorCode) => ({
+      throttleTimeMs: 0, errorCode, sessionId: 0,
+      responses: ctx.apiVersion >= FETCH_TOPIC_IDS_FROM ? [] : (request.topics as Rows).map((t) => ({
+        topic: t.topic, topicId: t.topicId,
+        partitions: (t.partitions as Rows).map((p) => fetchErrorPartition(p.partition as number, errorCode)),
+      })),
+    }),
   }],
   [2, { // ListOffsets
     ...byName, reqTopics: 'topics', reqPartitions: 'partitions', reqIndex: 'partitionIndex', resTopics: 'topics', resPartitions: 'partitions', resIndex: 'partitionIndex',
@@ -79,7 +93,23 @@ const SHAPES: ReadonlyMap<number, PartitionShape> = new Map<number, PartitionSha
     errorPartition: (partitionIndex, errorCode) => ({ partitionIndex, errorCode }),
     empty: () => ({ throttleTimeMs: 0, topics: [] }),
   }],
+  [21, { // DeleteRecords
+    ...byName, reqTopics: 'topics', reqPartitions: 'partitions', reqIndex: 'partitionIndex', resTopics: 'topics', resPartitions: 'partitions', resIndex: 'partitionIndex',
+    errorPartition: (partitionIndex, errorCode) => ({ partitionIndex, lowWatermark: -1, errorCode }),
+    empty: () => ({ throttleTimeMs: 0, topics: [] }),
+  }],
+  [23, { // OffsetForLeaderEpoch
+    reqTopics: 'topics', reqPartitions: 'partitions', reqIndex: 'partition', resTopics: 'topics', resPartitions: 'partitions', resIndex: 'partition',
+    topicName: (t) => t.topic as string,
+    topicKey: (t) => t.topic as string,
+    errorTopic: (t) => ({ topic: t.topic }),
+    errorPartition: (partition, errorCode) => ({ errorCode, partition, leaderEpoch: -1, endOffset: -1 }),
+    empty: () => ({ throttleTimeMs: 0, topics: [] }),
+  }],
 ]);
+
+/** The APIs whose errors can be limited to a topic (and partition), for messages. */
+export const TOPIC_FILTER_APIS = 'Produce, Fetch, ListOffsets, OffsetCommit, DeleteRecords, OffsetForLeaderEpoch and Metadata';
 
 const METADATA = 3;
 
@@ -108,7 +138,13 @@ const BUILT: ReadonlyMap<number, (req: Body, code: number) => Body> = new Map<nu
     responses: [...(req.topicNames as string[]).map((name): Body => ({ name })), ...(req.topics as Rows)].map((t) => ({ name: t.name ?? null, topicId: t.topicId, errorCode, errorMessage: null })),
   })],
   [37, (req, errorCode) => ({ results: (req.topics as Rows).map((t) => ({ name: t.name, errorCode, errorMessage: null })) })], // CreatePartitions
+  [33, resourceErrors], // AlterConfigs
+  [44, resourceErrors], // IncrementalAlterConfigs
 ]);
+
+function resourceErrors(req: Body, errorCode: number): Body {
+  return { responses: (req.resources as Rows).map((r) => ({ errorCode, errorMessage: null, resourceType: r.resourceType, resourceName: r.resourceName })) };
+}
 
 function hasTopLevelErrorCode(apiKey: number, version: number): boolean {
   return apiCodecs.schema(apiKey)?.response.fields.some((f) => f.name === 'errorCode' && inVersions(f.versions, version)) ?? false;
@@ -144,6 +180,7 @@ export function requestTouches(apiKey: number, request: Body, ctx: RequestContex
 /** The answer to a request failed with `code` (see the file header). */
 export function failRequest(handler: Handler, request: Body, ctx: RequestContext, code: number, filter: PartitionFilter): HandlerResult<unknown> {
   const shape = SHAPES.get(handler.apiKey);
+  if (shape?.failAll !== undefined && filter.topic === undefined) return shape.failAll(request, ctx, code);
   if (shape !== undefined) return failPartitions(shape, handler, request, ctx, code, filter);
   if (handler.apiKey === METADATA) {
     return then(handler.handle(request as never, ctx), (res) => {
@@ -181,9 +218,9 @@ function failPartitions(shape: PartitionShape, handler: Handler, request: Body, 
     });
     if (remaining.length > 0) kept.push({ ...t, [shape.reqPartitions]: remaining });
   }
-  const acksZero = handler.apiKey === 0 && request.acks === 0;
   // An acks=0 produce with a failed partition gets no answer and a closed connection (Kafka).
-  if (acksZero && failed.size > 0) {
+  if (handler.apiKey === 0 && request.acks === 0) {
+    if (failed.size === 0) return handler.handle(request as never, ctx);
     if (kept.length > 0) void Promise.resolve(handler.handle({ ...request, [shape.reqTopics]: kept } as never, ctx)).catch(() => undefined);
     return CLOSE_CONNECTION;
   }
