@@ -87,10 +87,7 @@ async function joinSecondMember(topic: string, strategy: string): Promise<Run> {
   await sleep(300);
   producing = false;
   await production;
-  await waitFor('everything read and committed', () => {
-    const g = broker.groups(groupId)[0];
-    return g.offsets.length === PARTITIONS && g.offsets.every((o) => o.committedOffset === ends.get(o.partition));
-  });
+  await broker.control.waitForLag0(groupId, { topics: [topic] });
 
   // The coordinator's record of the assignment agrees with what each librdkafka holds.
   const g = broker.groups(groupId)[0];

@@ -105,14 +105,8 @@ async function createTopic(topic: string, numPartitions: number): Promise<void> 
 }
 
 /** Waits until the group's committed offsets reach the end of every partition of the topic. */
-async function waitCommittedToEnd(groupId: string, topic: string): Promise<void> {
-  const ends = new Map((await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, p.high]));
-  let last: unknown;
-  await waitFor(`${groupId} committed to the end of ${topic}`, async () => {
-    const [offsets] = await admin.fetchOffsets({ groupId, topics: [topic] });
-    last = offsets.partitions;
-    return offsets.partitions.every((p) => p.offset === ends.get(p.partition));
-  }, 20_000, () => last);
+function waitCommittedToEnd(groupId: string, topic: string): Promise<void> {
+  return tb.broker.control.waitForLag0(groupId, { topics: [topic], timeoutMs: 20_000 });
 }
 
 const values = (rs: Received[]) => rs.map((r) => r.value).sort();

@@ -77,10 +77,8 @@ test('two KIP-848 consumers split a topic and read each message exactly once', a
     await Promise.all(consumers.map((c) => c.close()));
     await producer.close();
   }
-  await waitFor('commits of every message', () => {
-    const [g] = groups.inspectGroups({ groupId: GROUP });
-    return g !== undefined && g.offsets.length === 4 && g.offsets.every((o) => o.committedOffset === 10);
-  }, 10_000, () => groups.inspectGroups({ groupId: GROUP })[0]?.offsets);
+  await tb.broker.control.waitForLag0(GROUP, { topics: [TOPIC] });
+  assert.deepEqual(groups.inspectGroups({ groupId: GROUP })[0].offsets.map((o) => o.committedOffset), [10, 10, 10, 10]);
   assert.equal(groups.inspectGroups({ groupId: GROUP })[0].state, 'Empty');
 });
 
