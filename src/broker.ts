@@ -51,7 +51,17 @@ export interface Broker {
   readonly metricsUrl: string | null;
   /** Makes the broker misbehave on purpose and sets up test data (see BrokerControl, README). */
   readonly control: BrokerControl;
-  stop(): Promise<void>;
+  /** Stops listening, flushes and closes every log, releases the data directory; says what it flushed. */
+  stop(): Promise<StopSummary>;
+}
+
+/** What a clean stop did. */
+export interface StopSummary {
+  /** Partition logs flushed and closed. */
+  readonly logs: number;
+  /** Records appended since their log's last fsync, made durable by the stop. */
+  readonly records: number;
+  readonly durationMs: number;
 }
 
 /** Seams for tests; a production broker passes none. */
@@ -259,7 +269,7 @@ async function compose(
   ];
   for (const t of timers) t.unref();
 
-  let stopping: Promise<void> | undefined;
+  let stopping: Promise<StopSummary> | undefined;
   const host = config.host === '' ? advertised.host : config.host;
   return {
     bootstrap: `${host}:${port}`,
@@ -284,14 +294,23 @@ async function compose(
         groups.close();
         await loaded;
         await server.close();
-        const flushed = [...cluster.topics()].reduce((n, t) => n + t.partitions.length, 0);
+        let flushed = 0;
+        let records = 0;
+        for (const t of cluster.topics()) {
+          for (const p of t.partitions) {
+            flushed++;
+            records += p.log.logEndOffset - p.log.recoveryPoint;
+          }
+        }
         try {
           await logs.close();
         } finally {
           lock.release();
           await metricsEndpoint?.server.close();
         }
-        log.info({ logsFlushed: flushed, ms: elapsedMs(started) }, 'stopped');
+        const summary = { logs: flushed, records, durationMs: elapsedMs(started) };
+        log.info({ logsFlushed: flushed, recordsFlushed: records, ms: summary.durationMs }, 'stopped');
+        return summary;
       })();
       return stopping;
     },

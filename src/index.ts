@@ -35,6 +35,7 @@ export interface StartBrokerOptions {
 }
 
 export type { Broker, LogFormat };
+export type { StopSummary } from './broker.js';
 export type { RecoverySummary } from './storage/log-manager.js';
 /**
  * startBroker rejects with a StartupError when the port is busy or the data directory is locked
@@ -48,7 +49,6 @@ export type { ProduceRecord, ProducedRecord, ConsumedRecord, ReadOptions, Record
 export type { LagOptions, GroupStateOptions } from './control/group-waits.js';
 /** What a control helper throws: a message naming the call and Kafka's error, and `errorCode`. */
 export { ControlError } from './control/test-data.js';
-
 
 export async function startBroker(options: StartBrokerOptions = {}): Promise<Broker> {
   const config =

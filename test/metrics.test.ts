@@ -204,10 +204,12 @@ test('metrics are off by default: no endpoint', async () => {
   }
 });
 
-test('brook serve --metrics-port announces the endpoint, which serves /readyz', async () => {
+test('brook serve --metrics-port announces the endpoint, which serves /readyz; on SIGTERM it says what it flushed', async () => {
   const cli = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
   const dir = tempDir('brook-metrics-cli-');
   const child = spawn(process.execPath, [cli, 'serve', '--port', '0', '--metrics-port', '0', '--data-dir', dir, '--log-level', 'silent'], { env: { PATH: process.env.PATH ?? '' } });
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
   try {
     let stdout = '';
     const url = await new Promise<string>((resolve, reject) => {
@@ -218,11 +220,18 @@ test('brook serve --metrics-port announces the endpoint, which serves /readyz', 
         if (m) resolve(m[1]);
       });
     });
-    assert.match(stdout, /^Brook is listening on localhost:\d+ \(data in /m);
+    const port = Number(/^Brook is listening on localhost:(\d+) \(data in /m.exec(stdout)?.[1]);
     await waitFor('ready', async () => (await fetch(`${url}/readyz`)).status === 200);
+    // Three records in a one-partition topic, not yet fsynced (the default flush policy).
+    const conn = await WireClient.connect(port);
+    await conn.request(3, 12, { topics: [{ name: 'flushed', topicId: '00000000-0000-0000-0000-000000000000' }], allowAutoTopicCreation: true, includeTopicAuthorizedOperations: false });
+    const produced = await conn.request(0, 9, { transactionalId: null, acks: 1, timeoutMs: 1000, topicData: [{ name: 'flushed', partitionData: [{ index: 0, records: buildRecordBatch({ records: [{ value: 'a' }, { value: 'b' }, { value: 'c' }] }) }] }] });
+    assert.equal(((produced.responses as Record<string, unknown>[])[0].partitionResponses as Record<string, unknown>[])[0].errorCode, 0);
+    conn.destroy();
   } finally {
     child.kill('SIGTERM');
     await new Promise((resolve) => child.once('exit', resolve));
     rmSync(dir, { recursive: true, force: true });
   }
+  assert.match(stderr, /^brook: stopped: flushed 1 log \(3 records not yet fsynced\) in \d/m);
 });

@@ -24,7 +24,14 @@ interface RunningBroker {
   readonly recovery?: RecoveryReport;
   /** Base URL of /metrics, /healthz and /readyz; null or absent without metrics.port. */
   readonly metricsUrl?: string | null;
-  stop(): Promise<void>;
+  stop(): Promise<StopReport | void>;
+}
+
+/** What the broker's stop flushed (see StopSummary in ../broker.ts). */
+export interface StopReport {
+  readonly logs: number;
+  readonly records: number;
+  readonly durationMs: number;
 }
 
 /** How the broker logs (checked by the command line). */
@@ -77,8 +84,8 @@ export async function serve(config: BrokerConfig, options: ServeOptions): Promis
   const force = (): void => process.exit(ExitCode.SIGINT);
   process.once('SIGINT', force);
   process.once('SIGTERM', force);
-  await broker.stop();
-  process.stderr.write('brook: stopped\n');
+  const stopped = await broker.stop();
+  process.stderr.write(stopped ? `brook: ${stopLine(stopped)}\n` : 'brook: stopped\n');
   // Everything should be closed now; if a handle lingers, say so rather than hang forever.
   setTimeout(() => {
     process.stderr.write('brook: warning: handles still open 5 s after stop; exiting\n');
@@ -103,6 +110,12 @@ export function recoveryLine(r: RecoveryReport): string {
     line += ' (see the warnings logged above)';
   }
   return line;
+}
+
+/** "stopped: flushed 12 logs (340 records not yet fsynced) in 45 ms". */
+export function stopLine(s: StopReport): string {
+  const time = s.durationMs < 1000 ? `${Math.round(s.durationMs)} ms` : `${(s.durationMs / 1000).toFixed(2)} s`;
+  return `stopped: flushed ${plural(s.logs, 'log')} (${plural(s.records, 'record')} not yet fsynced) in ${time}`;
 }
 
 function plural(n: number, noun: string): string {
