@@ -27,6 +27,22 @@ export interface MetricsSource {
   connections(): { readonly open: number; readonly accepted: number };
 }
 
+/**
+ * Node's default metrics (event-loop delay, CPU, memory, GC) describe the process, not one
+ * broker: they are collected once per process, in their own registry, and every broker's scrape
+ * includes them. (prom-client's collectors cannot be stopped, so collecting them per broker
+ * would pile up observers as brokers start and stop in one process.)
+ */
+let processRegistry: Registry | undefined;
+
+function processMetrics(): Registry {
+  if (processRegistry === undefined) {
+    processRegistry = new Registry();
+    collectDefaultMetrics({ register: processRegistry });
+  }
+  return processRegistry;
+}
+
 /** Request total time buckets in ms: from a cached metadata answer to a long-polling fetch. */
 const TOTAL_TIME_MS_BUCKETS = [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000];
 /** fsync buckets in ms: page-cache-backed tmpfs to a slow spinning disk. */
@@ -45,6 +61,7 @@ const TOPIC_METERS: readonly (readonly [string, keyof TopicCounters, string])[] 
 ];
 
 export class BrokerMetrics {
+  /** This broker's metrics; scrape() adds the process's (Node's default metrics). */
   readonly registry = new Registry();
   /** The connection layer's observer. */
   readonly requests: RequestMetrics;
@@ -55,7 +72,6 @@ export class BrokerMetrics {
 
   constructor() {
     const r = this.registry;
-    collectDefaultMetrics({ register: r });
     const totalTime = new AccumulatedHistogram(r, 'kafka_network_requestmetrics_totaltimems', 'Time from reading a request to its response being ready, in ms, per API (Kafka RequestMetrics TotalTimeMs).', TOTAL_TIME_MS_BUCKETS, 'request');
     this.requests = new RequestMetrics({ exists: (name) => this.source?.topicExists(name) ?? false, nameOf: (id) => this.source?.topicName(id) }, totalTime);
     this.fsync = new AccumulatedHistogram(r, 'kafka_log_logflushstats_logflushrateandtimems', 'Duration of each fsync/fdatasync of log segments, indexes and checkpoints, in ms (Kafka LogFlushStats LogFlushRateAndTimeMs).', FLUSH_MS_BUCKETS).cell();
@@ -71,10 +87,10 @@ export class BrokerMetrics {
     this.source = source;
   }
 
-  /** The exposition text, every value read now. */
+  /** The exposition text, every value read now: this broker's metrics and the process's. */
   scrape(): Promise<string> {
     this.groupsSnapshot = undefined;
-    return this.registry.metrics();
+    return Registry.merge([this.registry, processMetrics()]).metrics();
   }
 
   topicDeleted(name: string): void {
