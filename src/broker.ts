@@ -6,6 +6,8 @@ import { DynamicConfigFile } from './config/dynamic-config-file.js';
 import { LogManager, type RecoverySummary } from './storage/log-manager.js';
 import { DataDirLock } from './storage/data-dir-lock.js';
 import { type FileSystem, nodeFileSystem } from './storage/file-system.js';
+import type { Scheduler } from './storage/scheduler.js';
+import { isIoError } from './storage/storage-error.js';
 import { AppendFailureLog } from './cluster/append-failure-log.js';
 import { dataDirError, listenError } from './startup-error.js';
 import { Cluster, type ClusterEvents, type Topic } from './cluster/cluster.js';
@@ -70,36 +72,49 @@ export interface BrokerHooks {
   beforeReplaySlice?: () => Promise<void>;
   /** The file system of the data directory: one that fails on purpose (a full disk). */
   fs?: FileSystem;
+  /** Runs the storage layer's delayed deletions (file.delete.delay.ms); a test holds them. */
+  scheduler?: Scheduler;
 }
 
 /**
  * The composition root: config -> storage -> cluster -> coordinators -> handlers -> server.
  * Nothing else wires layers together, so each can be built and tested alone.
  *
- * Start-up order: create the data directory, lock it (nothing in it is read or written before),
- * load the dynamic configs, recover the logs, load the topics, listen. A failure the operator
- * can fix rejects with a StartupError (one line, an exit code); whatever was opened is closed
- * and the lock released.
+ * Start-up order: create and lock every log directory (nothing in one is read or written before
+ * its lock), load the dynamic configs, recover the logs, load the topics, listen. A failure the
+ * operator can fix rejects with a StartupError (one line, an exit code); whatever was opened is
+ * closed and the locks released. Of several log directories, one that cannot be created, locked
+ * (for an I/O reason) or read starts offline and the others serve, as in Kafka; the first one
+ * (which holds the metadata files) must work.
  */
 export async function createBroker(config: BrokerConfig, log: Logger = createLogger({ level: 'warn' }), hooks: BrokerHooks = {}): Promise<Broker> {
-  log.info({ version: brookVersion(), dataDir: config.dataDir, nodeId: config.nodeId }, 'starting Brook');
-  const { dataDir } = config;
+  log.info({ version: brookVersion(), dataDir: config.dataDir, logDirs: config.logDirs, nodeId: config.nodeId }, 'starting Brook');
   const fs = hooks.fs ?? nodeFileSystem;
-  let lock: DataDirLock;
-  try {
-    fs.mkdirSync(dataDir);
-    lock = await DataDirLock.acquire(dataDir);
-  } catch (err) {
-    throw dataDirError(dataDir, err) ?? err;
+  const locks: DataDirLock[] = [];
+  const unusable = new Map<string, NodeJS.ErrnoException>();
+  const releaseLocks = (): void => {
+    for (const l of locks) l.release();
+  };
+  for (const dir of config.logDirs) {
+    try {
+      fs.mkdirSync(dir);
+      locks.push(await DataDirLock.acquire(dir));
+    } catch (err) {
+      if (dir === config.dataDir || !isIoError(err)) {
+        releaseLocks();
+        throw dataDirError(dir, err) ?? err;
+      }
+      unusable.set(dir, err);
+    }
   }
-  const undo: (() => Promise<void> | void)[] = [() => lock.release()];
+  const undo: (() => Promise<void> | void)[] = [releaseLocks];
   try {
     // /readyz's answer: why the broker is not ready yet (or no longer), null once it is.
     const readiness: Readiness = { notReady: 'recovering logs' };
     // Started before recovery, so that /healthz answers while a large data directory recovers.
     const metrics = config.metricsPort === null ? null : await startMetrics(config, config.metricsPort, log, readiness);
     if (metrics) undo.push(() => metrics.server.close());
-    return await compose(config, log, hooks, fs, lock, undo, metrics, readiness);
+    return await compose(config, log, hooks, fs, releaseLocks, unusable, undo, metrics, readiness);
   } catch (err) {
     for (const step of undo.reverse()) {
       try {
@@ -144,7 +159,8 @@ async function compose(
   log: Logger,
   hooks: BrokerHooks,
   fs: FileSystem,
-  lock: DataDirLock,
+  releaseLocks: () => void,
+  unusable: ReadonlyMap<string, NodeJS.ErrnoException>,
   undo: (() => Promise<void> | void)[],
   metricsEndpoint: MetricsEndpoint | null,
   readiness: Readiness,
@@ -164,12 +180,15 @@ async function compose(
     // Logs found at startup are recovered with the broker's defaults until their topic's own
     // settings are applied (Cluster.open), so storage never guesses Kafka's defaults itself.
     const recoveryStarted = performance.now();
-    logs = await LogManager.open(config.dataDir, { defaultConfig: configs.defaultLogConfig, fs: metrics ? timedFileSystem(fs, metrics.fsync) : fs, logger: log });
+    logs = await LogManager.open(config.logDirs, { defaultConfig: configs.defaultLogConfig, fs: metrics ? timedFileSystem(fs, metrics.fsync) : fs, logger: log, unusableDirs: unusable, ...(hooks.scheduler ? { scheduler: hooks.scheduler } : {}) });
     undo.push(() => logs.close());
+    // The metadata files live in the first directory: without it the broker cannot know its topics.
+    const metadataDirFailure = logs.logDirFailure(config.dataDir);
+    if (metadataDirFailure) throw metadataDirFailure.cause;
     // The same figures as the CLI's recovery line; what was cut was warned about per log.
     const { logs: found, records, cleanShutdown, segmentsRecovered, bytesTruncated, recordsDropped, segmentsDeleted } = logs.recovery;
     log.info({ logs: found, records, cleanShutdown, segmentsRecovered, bytesTruncated, recordsDropped, segmentsDeleted, ms: elapsedMs(recoveryStarted) }, 'logs recovered');
-    cluster = await Cluster.open({ dataDir: config.dataDir, nodeId: config.nodeId, logs, settings, events: clusterEvents(log, metrics), fs, logger: log });
+    cluster = await Cluster.open({ dataDir: config.dataDir, logDirs: config.logDirs, nodeId: config.nodeId, logs, settings, events: clusterEvents(log, metrics), fs, logger: log });
   } catch (err) {
     throw dataDirError(config.dataDir, err) ?? err;
   }
@@ -259,12 +278,20 @@ async function compose(
     if (readiness.notReady !== 'stopping') readiness.notReady = null;
   });
 
-  // Background duties on Kafka's schedules: retention, recovery-point checkpoints.
-  const timers = [
-    setInterval(() => {
-      const now = Date.now();
-      for (const t of cluster.topics()) for (const p of t.partitions) p.log.enforceRetention(now);
-    }, config.logRetentionCheckIntervalMs),
+  // Background duties on Kafka's schedules: retention (first after Kafka's initial task delay,
+  // 30 s, or sooner when the interval is shorter), recovery-point checkpoints.
+  const retentionCheck = (): void => {
+    try {
+      logs.deleteOldSegments(Date.now());
+    } catch (err) {
+      log.error({ err }, 'retention check failed');
+    }
+  };
+  const timers: NodeJS.Timeout[] = [
+    setTimeout(() => {
+      retentionCheck();
+      timers.push(setInterval(retentionCheck, config.logRetentionCheckIntervalMs).unref());
+    }, Math.min(RETENTION_INITIAL_DELAY_MS, config.logRetentionCheckIntervalMs)),
     setInterval(() => void logs.checkpoint().catch((err: unknown) => log.error({ err }, 'checkpoint failed')), finiteInterval(config.logFlushOffsetCheckpointIntervalMs)),
   ];
   for (const t of timers) t.unref();
@@ -288,7 +315,7 @@ async function compose(
         const started = performance.now();
         log.info({ connections: server.connectionCount }, 'stopping');
         readiness.notReady = 'stopping';
-        for (const t of timers) clearInterval(t);
+        for (const t of timers) clearTimeout(t);
         await control.close();
         // Closing first ends a replay still running at its next slice.
         groups.close();
@@ -305,7 +332,7 @@ async function compose(
         try {
           await logs.close();
         } finally {
-          lock.release();
+          releaseLocks();
           await metricsEndpoint?.server.close();
         }
         const summary = { logs: flushed, records, durationMs: elapsedMs(started) };
@@ -385,6 +412,9 @@ function clusterEvents(log: Logger, metrics: BrokerMetrics | null): ClusterEvent
 function elapsedMs(start: number): number {
   return Math.round((performance.now() - start) * 10) / 10;
 }
+
+/** Kafka's InitialTaskDelayMs: background log tasks start this long after startup. */
+const RETENTION_INITIAL_DELAY_MS = 30_000;
 
 /** Kafka uses Long.MAX_VALUE for "never"; a timer cannot, so cap it at a day. */
 function finiteInterval(ms: number): number {

@@ -84,6 +84,11 @@ export function dataDirError(dataDir: string, err: unknown): StartupError | unde
   if (err instanceof Error && err.name === 'CorruptFileError') {
     return new StartupError('data-dir-unusable', `cannot use data directory ${dataDir}: ${err.message}; restore it from a backup or choose another data directory (--data-dir)`, { cause: err });
   }
+  // storage's DuplicateLogError and cluster's InconsistentClusterIdError: log directories that
+  // contradict each other; their message says what to do.
+  if (err instanceof Error && (err.name === 'DuplicateLogError' || err.name === 'InconsistentClusterIdError')) {
+    return new StartupError('data-dir-unusable', `cannot use the log directories: ${err.message}`, { cause: err });
+  }
   const e = errno(err);
   if (!e) return undefined;
   const where = e.path !== undefined && e.path !== dataDir ? ` (${e.path})` : '';

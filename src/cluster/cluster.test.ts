@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { ConfigStore } from '../config/config-store.js';
 import { loadBrokerConfig } from '../config/load-broker-config.js';
@@ -13,7 +14,7 @@ import type { StorageLogger } from '../storage/storage-logger.js';
 async function open(dir: string, fs: FullDiskFileSystem, logger?: StorageLogger): Promise<{ cluster: Cluster; logs: LogManager; configs: ConfigStore }> {
   const configs = new ConfigStore(loadBrokerConfig({ flags: { dataDir: dir } }));
   const settings = { validate: (o: Record<string, string>) => configs.validateTopicConfigs(o), resolve: (o: Record<string, string>) => configs.logConfig(o) };
-  const logs = await LogManager.open(dir, { fs, defaultConfig: configs.defaultLogConfig });
+  const logs = await LogManager.open(dir, { fs, defaultConfig: configs.defaultLogConfig, ...(logger ? { logger } : {}) });
   return { cluster: await Cluster.open({ dataDir: dir, nodeId: 1, logs, settings, fs, ...(logger ? { logger } : {}) }), logs, configs };
 }
 
@@ -63,20 +64,71 @@ for (const directoriesToo of [true, false]) {
   });
 }
 
-test('a log whose topic is gone is deleted at open, with a warning naming it', async () => {
+test('a log whose topic is gone is set aside as a stray (renamed, never deleted) when it holds records, removed when empty', async () => {
   const { dir, cleanup } = tempDir();
   try {
     const fs = new FullDiskFileSystem();
     const first = await open(dir, fs);
-    // A crash after creating a topic's folders and before recording it leaves such a log.
+    // A crash after creating a topic's folders and before recording it leaves an empty log; a
+    // crash while deleting a topic, or a lost topics file, one with records.
+    await first.logs.getOrCreateLog('empty', 0, first.configs.defaultLogConfig);
     (await first.logs.getOrCreateLog('orphan', 0, first.configs.defaultLogConfig)).append(batch(4));
     await first.logs.close();
 
-    const warnings: string[] = [];
-    const { logs } = await open(dir, fs, { info: () => undefined, warn: (_, m) => warnings.push(m) });
-    assert.deepEqual(warnings, ['orphan-0: deleting the log of a topic that does not exist (4 records)']);
-    assert.ok(!readdirSync(dir).includes('orphan-0'));
+    const lines: [string, string][] = [];
+    const logger = { error: (_: unknown, m: string) => lines.push(['error', m]), info: (_: unknown, m: string) => lines.push(['info', m]), warn: (_: unknown, m: string) => lines.push(['warn', m]) };
+    const { logs } = await open(dir, fs, logger);
+    const strays = readdirSync(dir).filter((n) => n.startsWith('orphan-0.'));
+    assert.equal(strays.length, 1);
+    assert.match(strays[0], /^orphan-0\.[0-9a-f]{32}-stray$/);
+    assert.ok(!readdirSync(dir).includes('orphan-0') && !readdirSync(dir).some((n) => n.startsWith('empty-0')));
+    assert.ok(readdirSync(join(dir, strays[0])).includes('00000000000000000000.log'), 'the data is kept');
+    assert.deepEqual(lines.map(([level]) => level), ['info', 'warn', 'error']);
+    assert.equal(lines[0][1], 'empty-0: removing the empty log of a topic that does not exist');
+    assert.match(lines[1][1], /^orphan-0: brook-topics\.json lists no topic orphan, but its log holds 4 records \(offsets 0 to 3\): kept as .*-stray, not deleted\. To serve it again, recreate the topic/);
+    // No topics file at all (this directory never recorded one): said once, at error level.
+    assert.match(lines[2][1], /^brook-topics\.json is missing from .* but 1 partition log\(s\) with records were found: they were set aside as stray logs/);
     await logs.close();
+
+    // The next start leaves the stray alone and says it is there.
+    lines.length = 0;
+    const again = await open(dir, fs, logger);
+    assert.equal(readdirSync(dir).filter((n) => n.endsWith('-stray')).length, 1);
+    assert.deepEqual(lines.map(([level]) => level), ['warn']);
+    assert.match(lines[0][1], /a stray log set aside earlier is kept; delete it when its data is no longer needed/);
+    await again.logs.close();
+  } finally {
+    cleanup();
+  }
+});
+
+// Deleting brook-topics.json used to make the next start delete every partition folder.
+test('a lost topics file costs no data: every log is set aside, and restoring the file brings the topics back', async () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    const fs = new FullDiskFileSystem();
+    const first = await open(dir, fs);
+    assert.equal((await first.cluster.createTopic('orders', 2, { 'retention.ms': '-1' })).errorCode, ErrorCode.NONE);
+    first.cluster.partition('orders', 0)!.appendTrusted(batch(5));
+    first.cluster.partition('orders', 1)!.appendTrusted(batch(3));
+    await first.logs.close();
+    const backup = readFileSync(join(dir, TOPICS_FILE));
+    rmSync(join(dir, TOPICS_FILE));
+
+    const errors: string[] = [];
+    const second = await open(dir, fs, { error: (_, m) => errors.push(m), info: () => undefined, warn: () => undefined });
+    assert.equal(second.cluster.topic('orders'), undefined);
+    assert.equal(errors.length, 1);
+    assert.match(errors[0], /brook-topics\.json is missing .* 2 partition log\(s\) with records were found/);
+    await second.logs.close();
+
+    // The operator's way back: the topics file from a backup and the folders renamed back.
+    writeFileSync(join(dir, TOPICS_FILE), backup);
+    for (const name of readdirSync(dir).filter((n) => n.endsWith('-stray'))) renameSync(join(dir, name), join(dir, name.replace(/\.[0-9a-f]{32}-stray$/, '')));
+    const third = await open(dir, fs);
+    assert.equal(third.cluster.partition('orders', 0)!.highWatermark, 5);
+    assert.equal(third.cluster.partition('orders', 1)!.highWatermark, 3);
+    await third.logs.close();
   } finally {
     cleanup();
   }

@@ -1,8 +1,9 @@
-import type { LogManager } from '../storage/log-manager.js';
+import type { LogDirDescription, LogManager } from '../storage/log-manager.js';
 import { type FileSystem, nodeFileSystem } from '../storage/file-system.js';
 import { type StorageLogger, silentLogger } from '../storage/storage-logger.js';
+import { isKafkaStorageError } from '../storage/storage-error.js';
 import { ErrorCode } from '../protocol/errors.js';
-import { MetadataStore, type TopicRecord } from './metadata-store.js';
+import { MetadataStore, TOPICS_FILE, type TopicRecord } from './metadata-store.js';
 import { Partition } from './partition.js';
 import { collisionKey, randomUuid, topicNameError } from './topic-name.js';
 import type { TopicSettings, TopicSettingsResolver } from './topic-settings.js';
@@ -42,8 +43,10 @@ export interface ClusterOptions {
   readonly events?: ClusterEvents;
   /** For the metadata files (default node:fs); tests inject a full disk here. */
   readonly fs?: FileSystem;
-  /** Where data deleted at startup (logs of topics that no longer exist) is reported. */
+  /** Where logs of topics that no longer exist (set aside or removed at startup) are reported. */
   readonly logger?: StorageLogger;
+  /** Every directory of log.dirs, the first one (dataDir) included: each gets a meta.properties. Default [dataDir]. */
+  readonly logDirs?: readonly string[];
 }
 
 /**
@@ -52,7 +55,7 @@ export interface ClusterOptions {
  * Anything else is a bug and propagates.
  */
 function storageFailure(err: unknown, what: string): TopicResult {
-  if (!isFileSystemError(err)) throw err;
+  if (!isFileSystemError(err) && !isKafkaStorageError(err)) throw err;
   return { errorCode: ErrorCode.KAFKA_STORAGE_ERROR, errorMessage: `${what}: ${(err as Error).message}` };
 }
 
@@ -79,28 +82,60 @@ export class Cluster {
   ) {}
 
   static async open(opts: ClusterOptions): Promise<Cluster> {
-    const c = new Cluster(opts, MetadataStore.open(opts.dataDir, opts.nodeId, opts.fs ?? nodeFileSystem));
+    const fs = opts.fs ?? nodeFileSystem;
+    const store = MetadataStore.open(opts.dataDir, opts.nodeId, fs, opts.logDirs?.filter((d) => d !== opts.dataDir && !opts.logs.logDirFailure(d)));
+    const c = new Cluster(opts, store);
     const known = new Set<string>();
-    for (const rec of c.store.loadTopics()) {
+    for (const rec of store.loadTopics()) {
       known.add(rec.name);
-      // Existing logs: a failure here fails the start and must not delete anything.
+      // Existing logs: a failure here fails the start and must not delete anything. A log that
+      // is missing while a log directory is offline is taken to be there (offline partition).
       const settings = opts.settings.resolve(rec.configs);
       const partitions: Partition[] = [];
-      for (let i = 0; i < rec.partitions; i++) partitions.push(new Partition(rec.name, i, await opts.logs.getOrCreateLog(rec.name, i, settings), settings));
+      for (let i = 0; i < rec.partitions; i++) partitions.push(new Partition(rec.name, i, await opts.logs.getOrCreateLog(rec.name, i, settings, { isNew: false }), settings));
       c.register(rec, partitions);
     }
-    // Logs whose topic is gone (a crash between creating or deleting a topic's folders and
-    // writing the topics file) are strays.
-    for (const { topic, partition } of opts.logs.existingLogs()) {
-      if (known.has(topic)) continue;
-      const log = opts.logs.getLog(topic, partition);
-      (opts.logger ?? silentLogger).warn(
-        { partition: `${topic}-${partition}`, records: log ? log.logEndOffset - log.logStartOffset : 0 },
-        `${topic}-${partition}: deleting the log of a topic that does not exist (${log ? log.logEndOffset - log.logStartOffset : 0} records)`,
-      );
-      await opts.logs.deleteLog(topic, partition);
-    }
+    await c.setAsideStrayLogs(known, store.topicsFileExists);
     return c;
+  }
+
+  /**
+   * Logs whose topic the topics file does not list (Kafka's stray logs). An empty one is what a
+   * crash between creating a topic's folders and recording the topic leaves: it is removed.
+   * One holding records is never deleted: its folder is renamed `<name>.<id>-stray` and kept,
+   * with a warning saying how to get it back (a crash while deleting its topic, or a topics file
+   * lost or replaced, can leave one).
+   */
+  private async setAsideStrayLogs(known: ReadonlySet<string>, topicsFileExists: boolean): Promise<void> {
+    const logger = this.opts.logger ?? silentLogger;
+    let setAside = 0;
+    for (const { topic, partition } of this.opts.logs.existingLogs()) {
+      if (known.has(topic)) continue;
+      const name = `${topic}-${partition}`;
+      const log = this.opts.logs.getLog(topic, partition);
+      if (!log || log.offline) {
+        logger.warn({ partition: name }, `${name}: a log of a topic that does not exist, on an offline log directory: left as it is`);
+        continue;
+      }
+      const records = log.logEndOffset - log.logStartOffset;
+      if (log.size === 0) {
+        logger.info({ partition: name }, `${name}: removing the empty log of a topic that does not exist`);
+        await this.opts.logs.deleteLog(topic, partition, { now: true });
+        continue;
+      }
+      const path = await this.opts.logs.setAsideStrayLog(topic, partition);
+      setAside++;
+      logger.warn(
+        { partition: name, records, offsets: [log.logStartOffset, log.logEndOffset], bytes: log.size, path },
+        `${name}: ${TOPICS_FILE} lists no topic ${topic}, but its log holds ${records} records (offsets ${log.logStartOffset} to ${log.logEndOffset - 1}): kept as ${path}, not deleted. To serve it again, recreate the topic with the same settings and at least ${partition + 1} partitions, stop Brook, replace the new ${name} folder with this one (renamed back to ${name}) and start Brook`,
+      );
+    }
+    if (!topicsFileExists && setAside > 0) {
+      logger.error(
+        { file: TOPICS_FILE, strays: setAside },
+        `${TOPICS_FILE} is missing from ${this.opts.dataDir} but ${setAside} partition log(s) with records were found: they were set aside as stray logs (see the warnings above), not deleted. Restore ${TOPICS_FILE} from a backup to get the topics back with their settings`,
+      );
+    }
   }
 
   get clusterId(): string {
@@ -119,6 +154,11 @@ export class Cluster {
   partition(topic: string, index: number): Partition | undefined {
     return this.byName.get(topic)?.partitions[index];
   }
+  /** Every directory of log.dirs with its state and the logs it holds (DescribeLogDirs). */
+  logDirs(): LogDirDescription[] {
+    return this.opts.logs.describeLogDirs();
+  }
+
   /** Topics created since this process started (those found at startup included). */
   get topicCreations(): number {
     return this.created;
@@ -132,8 +172,8 @@ export class Cluster {
     if (opts.validateOnly) return { errorCode: ErrorCode.NONE, errorMessage: null };
     const rec: TopicRecord = { name, id: randomUuid(), partitions, configs };
     return this.exclusive(name, async () => {
-      // Folders first, then the topics file: a crash in between leaves stray folders, which
-      // the next start deletes, never a topic without its logs.
+      // Folders first, then the topics file: a crash in between leaves empty stray folders,
+      // which the next start removes, never a topic without its logs.
       let created: Partition[];
       try {
         created = await this.createLogs(name, 0, partitions, this.opts.settings.resolve(configs));
@@ -143,7 +183,7 @@ export class Cluster {
       try {
         this.store.saveTopics([...this.records(), rec]);
       } catch (err) {
-        await this.deleteLogs(name, created);
+        await this.deleteLogs(name, created, true);
         return storageFailure(err, `Cannot record topic '${name}'`);
       }
       const topic = this.register(rec, created);
@@ -184,7 +224,7 @@ export class Cluster {
       }
       this.byName.delete(name);
       this.byId.delete(topic.id);
-      // A folder that cannot be removed now is a stray log, removed at the next start.
+      // A folder that cannot be removed now is a stray log at the next start.
       await this.deleteLogs(name, topic.partitions);
       this.opts.events?.topicDeleted(topic);
       return { errorCode: ErrorCode.NONE, errorMessage: null, topic };
@@ -213,7 +253,7 @@ export class Cluster {
       try {
         this.store.saveTopics([...this.records()].map((r) => (r.name === name ? { ...r, partitions: count } : r)));
       } catch (err) {
-        await this.deleteLogs(name, added);
+        await this.deleteLogs(name, added, true);
         return storageFailure(err, `Cannot record the partitions of topic '${name}'`);
       }
       topic.partitions.push(...added);
@@ -257,19 +297,22 @@ export class Cluster {
         partitions.push(new Partition(name, i, log, settings));
       }
     } catch (err) {
-      await this.deleteLogs(name, partitions);
+      await this.deleteLogs(name, partitions, true);
       throw err;
     }
     return partitions;
   }
 
-  /** Best effort: a folder left behind is a stray log, deleted at the next start. */
-  private async deleteLogs(name: string, partitions: readonly Partition[]): Promise<void> {
+  /**
+   * Best effort: a folder left behind is a stray log at the next start. `undo` for logs just
+   * created and never visible: removed at once rather than after file.delete.delay.ms.
+   */
+  private async deleteLogs(name: string, partitions: readonly Partition[], undo = false): Promise<void> {
     for (const p of partitions) {
       try {
-        await this.opts.logs.deleteLog(name, p.index);
+        await this.opts.logs.deleteLog(name, p.index, { now: undo });
       } catch (err) {
-        (this.opts.logger ?? silentLogger).warn({ partition: `${name}-${p.index}`, err: String(err) }, `${name}-${p.index}: cannot delete the log folder (${String(err)}); it goes at the next start`);
+        (this.opts.logger ?? silentLogger).warn({ partition: `${name}-${p.index}`, err: String(err) }, `${name}-${p.index}: cannot delete the log folder (${String(err)}); the next start finds it as a stray log`);
       }
     }
   }

@@ -1,4 +1,5 @@
 import type { Log } from '../storage/log.js';
+import { type KafkaStorageError, isKafkaStorageError } from '../storage/storage-error.js';
 import { ErrorCode } from '../protocol/errors.js';
 import { batchesOf } from '../protocol/records/record-batch.js';
 import { validateProduceRecords } from '../protocol/records/produce-validation.js';
@@ -49,6 +50,13 @@ export class Partition implements AppendWatchable {
   get logStartOffset(): number {
     return this.log.logStartOffset;
   }
+  /**
+   * Set when the partition's log directory is offline (a failed disk): every request for the
+   * partition answers KAFKA_STORAGE_ERROR until the broker restarts.
+   */
+  get offline(): KafkaStorageError | undefined {
+    return this.log.offline;
+  }
 
   updateSettings(settings: TopicSettings): void {
     this.settings = settings;
@@ -60,6 +68,8 @@ export class Partition implements AppendWatchable {
    * `apiVersion` is the Produce version, for the rules that depend on it (zstd needs v7+).
    */
   append(records: Buffer, now: number, apiVersion?: number): AppendResult {
+    const offline = this.log.offline;
+    if (offline) return { errorCode: ErrorCode.KAFKA_STORAGE_ERROR, errorMessage: offline.message, recordErrors: [], baseOffset: -1, logAppendTimeMs: -1, logStartOffset: -1, flushed: undefined };
     const s = this.settings;
     const v = validateProduceRecords(records, {
       maxMessageBytes: s.maxMessageBytes,
@@ -116,17 +126,30 @@ export class Partition implements AppendWatchable {
    * the high watermark is out of range.
    */
   deleteRecordsBefore(offset: number): { errorCode: number; lowWatermark: number } {
+    if (this.log.offline) return { errorCode: ErrorCode.KAFKA_STORAGE_ERROR, lowWatermark: -1 };
     if (this.settings.compact && !this.settings.delete) return { errorCode: ErrorCode.POLICY_VIOLATION, lowWatermark: -1 };
     const target = offset === -1 ? this.highWatermark : offset;
     if (target < 0 || target > this.highWatermark) return { errorCode: ErrorCode.OFFSET_OUT_OF_RANGE, lowWatermark: -1 };
-    this.log.deleteRecordsBefore(target);
+    try {
+      this.log.deleteRecordsBefore(target);
+    } catch (err) {
+      if (!isKafkaStorageError(err)) throw err;
+      return { errorCode: ErrorCode.KAFKA_STORAGE_ERROR, lowWatermark: -1 };
+    }
     return { errorCode: ErrorCode.NONE, lowWatermark: this.logStartOffset };
   }
 
   /** Reads whole batches from `offset`, never beyond the high watermark. */
   read(offset: number, maxBytes: number, minOneBatch: boolean): ReadResult {
     const hw = this.highWatermark;
-    const res = this.log.read(offset, maxBytes, { maxOffset: hw, minOneBatch });
+    let res;
+    try {
+      res = this.log.read(offset, maxBytes, { maxOffset: hw, minOneBatch });
+    } catch (err) {
+      // The log's directory is (or just went) offline.
+      if (!isKafkaStorageError(err)) throw err;
+      return { errorCode: ErrorCode.KAFKA_STORAGE_ERROR, highWatermark: -1, logStartOffset: -1, records: [], size: 0 };
+    }
     if (!res) {
       return { errorCode: ErrorCode.OFFSET_OUT_OF_RANGE, highWatermark: hw, logStartOffset: this.logStartOffset, records: [], size: 0 };
     }

@@ -32,8 +32,12 @@ export class BrokerConfig {
   readonly port: number;
   readonly advertisedHost: string;
   readonly advertisedPort: number;
-  /** Absolute path of the data directory (first of log.dirs, else log.dir). */
+  /**
+   * Absolute path of the first log directory (log.dirs, else log.dir): Brook's metadata files
+   * live there (topics, dynamic configs), as Kafka's metadata log defaults to the first of log.dirs.
+   */
   readonly dataDir: string;
+  /** Absolute paths of every log directory (log.dirs, else log.dir), in the order given. */
   readonly logDirs: readonly string[];
   /** metrics.port: the HTTP endpoint for /metrics, /healthz and /readyz; null when off. */
   readonly metricsPort: number | null;
@@ -143,9 +147,10 @@ export class BrokerConfig {
     this.advertisedHost = advertised.host;
     this.advertisedPort = advertised.port;
 
-    this.logDirs = this.optionalList('log.dirs') ?? [this.string('log.dir')];
-    if (this.logDirs.length > 1) notes.push(`log.dirs lists ${this.logDirs.length} directories: Brook uses only the first, ${this.logDirs[0]}`);
-    this.dataDir = resolve(this.logDirs[0] as string);
+    this.logDirs = (this.optionalList('log.dirs') ?? [this.string('log.dir')]).map((d) => resolve(d));
+    const duplicate = this.logDirs.find((d, i) => this.logDirs.indexOf(d) !== i);
+    if (duplicate !== undefined) throw configError(`Duplicate log directory found: ${this.logDirs.join(', ')}`);
+    this.dataDir = this.logDirs[0] as string;
     const metricsPort = this.get('metrics.port');
     this.metricsPort = typeof metricsPort === 'number' ? metricsPort : null;
 

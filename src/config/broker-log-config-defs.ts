@@ -15,7 +15,7 @@ export const BROKER_LOG_CONFIG_DEFS: readonly ConfigDef[] = [
   define({ name: 'log.dir', type: 'string', default: './data', kafkaDefault: '/tmp/kafka-logs', importance: 'high',
     doc: 'Directory where partition data is kept, used when log.dirs is not set.' }),
   define({ name: 'log.dirs', type: 'list', default: null, validator: nonEmptyList, importance: 'high',
-    doc: 'Comma-separated directories for partition data; overrides log.dir. Brook uses the first one.' }),
+    doc: 'Comma-separated directories for partition data; overrides log.dir. New partitions go to the directory holding the fewest; the first also holds the metadata files.' }),
 
   // Segments and indexes.
   define({ name: 'log.segment.bytes', type: 'int', default: 1073741824, validator: atLeast(1024 * 1024), importance: 'high', updateMode: 'cluster-wide',

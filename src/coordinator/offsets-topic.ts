@@ -65,11 +65,15 @@ export class OffsetsTopicLog implements GroupLog {
     if (flushed) await flushed;
   }
 
-  /** Every record of every partition, oldest first (replay order within a group is preserved). */
+  /**
+   * Every record of every partition, oldest first (replay order within a group is preserved).
+   * A partition whose log directory is offline is skipped: its groups are not loaded (their
+   * writes answer NOT_COORDINATOR), the others are.
+   */
   *readAll(): Generator<GroupLogRecord> {
     const topic = this.cluster.topic(OFFSETS_TOPIC);
     if (!topic) return;
-    for (const p of topic.partitions) yield* readPartition(p);
+    for (const p of topic.partitions) if (!p.offline) yield* readPartition(p);
   }
 }
 

@@ -4,7 +4,8 @@
 // start offset changes nothing; otherwise the log start offset moves up to it and the segments
 // wholly below it are deleted. lowWatermark is the resulting log start offset (-1 on error).
 // Internal topics are refused with INVALID_TOPIC_EXCEPTION, and topics whose cleanup.policy is
-// compact without delete with POLICY_VIOLATION. With one replica there is nothing to wait for,
+// compact without delete with POLICY_VIOLATION, partitions whose log directory is offline with
+// KAFKA_STORAGE_ERROR. With one replica there is nothing to wait for,
 // so timeoutMs is not needed.
 import { defineHandler } from './handler.js';
 import { ErrorCode } from '../protocol/errors.js';

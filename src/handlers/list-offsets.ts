@@ -4,10 +4,11 @@
 // for topics without remote storage). A timestamp t >= 0 finds the first offset whose record
 // timestamp is >= t, or -1 when there is none. v0 answers in `oldStyleOffsets`. A
 // currentLeaderEpoch above the partition's is UNKNOWN_LEADER_EPOCH; -3 before v7 is
-// UNSUPPORTED_VERSION.
+// UNSUPPORTED_VERSION; a partition whose log directory is offline is KAFKA_STORAGE_ERROR.
 import { defineHandler } from './handler.js';
 import { ErrorCode } from '../protocol/errors.js';
 import type { Partition } from '../cluster/partition.js';
+import { isKafkaStorageError } from '../storage/storage-error.js';
 import type {
   ListOffsetsRequest,
   ListOffsetsResponse,
@@ -52,9 +53,16 @@ export const listOffsetsHandler = defineHandler<ListOffsetsRequest, ListOffsetsR
           const p = cluster.partition(t.name, lp.partitionIndex);
           const base = { partitionIndex: lp.partitionIndex, oldStyleOffsets: [], timestamp: -1, offset: -1, leaderEpoch: -1 };
           if (!p) return { ...base, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION };
+          if (p.offline) return { ...base, errorCode: ErrorCode.KAFKA_STORAGE_ERROR };
           if (lp.currentLeaderEpoch > p.leaderEpoch) return { ...base, errorCode: ErrorCode.UNKNOWN_LEADER_EPOCH };
           if (lp.timestamp === MAX_TIMESTAMP && v < 7) return { ...base, errorCode: ErrorCode.UNSUPPORTED_VERSION };
-          const found = lookup(p, lp.timestamp, req.isolationLevel);
+          let found;
+          try {
+            found = lookup(p, lp.timestamp, req.isolationLevel);
+          } catch (err) {
+            if (!isKafkaStorageError(err)) throw err;
+            return { ...base, errorCode: ErrorCode.KAFKA_STORAGE_ERROR };
+          }
           if (!found) return { ...base, errorCode: ErrorCode.NONE };
           if (v === 0) return { ...base, errorCode: ErrorCode.NONE, oldStyleOffsets: lp.maxNumOffsets > 0 ? [found.offset] : [] };
           return { ...base, errorCode: ErrorCode.NONE, timestamp: found.timestamp, offset: found.offset, leaderEpoch: p.leaderEpoch };

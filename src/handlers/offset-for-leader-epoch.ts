@@ -8,7 +8,8 @@
 //   - below -1 (below every known epoch): the requested epoch with the start offset of epoch 0.
 // currentLeaderEpoch (v2+, -1 = not checked) below 0's epoch is FENCED_LEADER_EPOCH, above it
 // UNKNOWN_LEADER_EPOCH. replicaId (v3+) is not needed: -2 (debug) and followers alike are served
-// by the leader, which this node always is.
+// by the leader, which this node always is. A partition whose log directory is offline is
+// KAFKA_STORAGE_ERROR.
 import { defineHandler } from './handler.js';
 import { ErrorCode } from '../protocol/errors.js';
 import type { Partition } from '../cluster/partition.js';
@@ -37,6 +38,7 @@ function endOffsetFor(p: Partition, requested: number): { leaderEpoch: number; e
 function lookup(p: Partition | undefined, req: OffsetForLeaderEpochRequestOffsetForLeaderPartition): Result {
   const failed = (errorCode: number): Result => ({ errorCode, partition: req.partition, leaderEpoch: UNDEFINED_EPOCH, endOffset: UNDEFINED_EPOCH_OFFSET });
   if (!p) return failed(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+  if (p.offline) return failed(ErrorCode.KAFKA_STORAGE_ERROR);
   if (req.currentLeaderEpoch !== -1) {
     if (req.currentLeaderEpoch < p.leaderEpoch) return failed(ErrorCode.FENCED_LEADER_EPOCH);
     if (req.currentLeaderEpoch > p.leaderEpoch) return failed(ErrorCode.UNKNOWN_LEADER_EPOCH);

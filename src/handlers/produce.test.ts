@@ -3,7 +3,10 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startBroker } from '../index.js';
+import { createBroker } from '../broker.js';
+import { loadBrokerConfig } from '../config/load-broker-config.js';
+import { createLogger } from '../observability/logger.js';
+import { FaultyFileSystem } from '../storage/test-fixtures.js';
 import { NO_RESPONSE, CLOSE_CONNECTION, type RequestContext } from './handler.js';
 import { produceHandler } from './produce.js';
 import { ErrorCode } from '../protocol/errors.js';
@@ -18,7 +21,10 @@ function request(acks: number, topic: string, partition = 0): ProduceRequest {
 
 test('produce answers per partition: offsets, unknown partitions, acks=0 silence and storage errors', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'brook-produce-'));
-  const broker = await startBroker({ port: 0, dataDir: dir, settings: { 'log.flush.interval.messages': 1 } });
+  // Two log directories: partition 0 lands in the first, partition 1 in the second.
+  const fs = new FaultyFileSystem();
+  const config = loadBrokerConfig({ overrides: { 'log.flush.interval.messages': 1, 'log.dirs': `${dir}/a,${dir}/b` }, flags: { port: '0', host: 'localhost' } });
+  const broker = await createBroker(config, createLogger({ level: 'silent' }), { fs });
   const ctx: RequestContext = { apiVersion: 9, correlationId: 1, clientId: 't', clientHost: 'localhost:1', connectionId: 1, broker: broker.context };
   try {
     await broker.cluster.createTopic('orders', 2, {});
@@ -33,8 +39,8 @@ test('produce answers per partition: offsets, unknown partitions, acks=0 silence
     const badAcks = (await produceHandler.handle(request(2, 'orders'), ctx)) as ProduceResponse;
     assert.equal(badAcks.responses[0].partitionResponses[0].errorCode, ErrorCode.INVALID_REQUIRED_ACKS);
 
-    // Take partition 1's files away underneath it: the write fails, and only that partition says so.
-    broker.cluster.partition('orders', 1)!.log.abandon();
+    // Partition 1's disk fails: the write fails, and only that partition says so.
+    fs.fail('write', 'EIO', { path: /\/b\/orders-1\// });
     const both: ProduceRequest = { ...request(-1, 'orders'), topicData: [{ name: 'orders', partitionData: [{ index: 0, records: batch() }, { index: 1, records: batch() }] }] };
     const res = (await produceHandler.handle(both, ctx)) as ProduceResponse;
     const [ok, broken] = res.responses[0].partitionResponses;

@@ -1,7 +1,8 @@
 // Produce v3-11 (v0-2 need the pre-0.11 message formats, which Brook does not store).
 // Batches are validated from their headers and appended as bytes; acks=1 and acks=-1 are the
 // same on one node and are answered once the write reached the OS, plus an fsync when the
-// flush policy asks for one (a failed fsync answers KAFKA_STORAGE_ERROR). acks=0 gets no answer;
+// flush policy asks for one. KAFKA_STORAGE_ERROR answers a partition whose log directory is
+// offline, a write refused by a full disk and a failed fsync. acks=0 gets no answer;
 // if any partition failed the connection is closed so that the producer notices, as Kafka does.
 // Any other acks is INVALID_REQUIRED_ACKS on every partition; internal topics are
 // INVALID_TOPIC_EXCEPTION. Not implemented: transactional produce (a transactional id answers
@@ -10,6 +11,7 @@
 import { CLOSE_CONNECTION, NO_RESPONSE, defineHandler, type RequestContext } from './handler.js';
 import type { Topic } from '../cluster/cluster.js';
 import { ErrorCode } from '../protocol/errors.js';
+import { isKafkaStorageError } from '../storage/storage-error.js';
 import type {
   ProduceRequest,
   ProduceRequestPartitionProduceData,
@@ -37,11 +39,13 @@ function appendTo(req: ProduceRequest, ctx: RequestContext, topic: Topic | undef
   try {
     a = partition.append(pd.records, now, ctx.apiVersion);
   } catch (err) {
-    // The write itself failed (disk full, I/O error): Kafka answers a storage error for this
-    // partition rather than dropping the whole connection. Logged once per partition in full,
-    // then counted (AppendFailureLog).
-    ctx.broker.appendFailures.failed(topic.name, pd.index, 'append', err);
-    return { response: failed(pd.index, ErrorCode.KAFKA_STORAGE_ERROR, String(err)) };
+    // The write itself failed: Kafka answers a storage error for this partition rather than
+    // dropping the whole connection. A full disk (the write undone, the directory online) is
+    // logged once per partition in full, then counted (AppendFailureLog); a failure that took
+    // the log directory offline was logged once for the whole directory.
+    if (!isKafkaStorageError(err)) throw err;
+    if (!err.logDirOffline) ctx.broker.appendFailures.failed(topic.name, pd.index, 'append', err);
+    return { response: failed(pd.index, ErrorCode.KAFKA_STORAGE_ERROR, err.message) };
   }
   const response = {
     index: pd.index,
@@ -59,7 +63,7 @@ function appendTo(req: ProduceRequest, ctx: RequestContext, topic: Topic | undef
       return true;
     },
     (err: unknown) => {
-      failures.failed(topic.name, pd.index, 'fsync', err);
+      if (!(isKafkaStorageError(err) && err.logDirOffline)) failures.failed(topic.name, pd.index, 'fsync', err);
       return false;
     },
   );

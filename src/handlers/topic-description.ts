@@ -1,6 +1,10 @@
 // How Metadata and DescribeTopicPartitions describe a topic on this one-node cluster: this node
 // is the only replica, the leader and the whole ISR of every partition; authorized operations
-// start as "not requested" and each handler fills them when Kafka would.
+// start as "not requested" and each handler fills them when Kafka would. A partition whose log
+// directory is offline lists this node in offlineReplicas and keeps it as leader: Kafka's
+// controller would then elect no leader (-1, LEADER_NOT_AVAILABLE), on which clients wait
+// silently until their timeouts; with no other replica to fail over to, Brook lets them send
+// their requests and answers KAFKA_STORAGE_ERROR, which says what is wrong.
 import { ErrorCode } from '../protocol/errors.js';
 import type { Topic } from '../cluster/cluster.js';
 import type { Partition } from '../cluster/partition.js';
@@ -15,7 +19,7 @@ export function describePartition(p: Partition, nodeId: number) {
     leaderEpoch: p.leaderEpoch,
     replicaNodes: [nodeId],
     isrNodes: [nodeId],
-    offlineReplicas: [] as number[],
+    offlineReplicas: p.offline ? [nodeId] : ([] as number[]),
   };
 }
 

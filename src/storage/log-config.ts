@@ -21,6 +21,8 @@ export interface LogConfig {
   retentionBytes: number;
   /** cleanup.policy contains "delete" (retention applies); absent = true. */
   delete?: boolean;
+  /** file.delete.delay.ms: how long a deleted segment's files wait, renamed `.deleted`; absent = 60000. */
+  fileDeleteDelayMs?: number;
 }
 
 /** Kafka 4.x defaults (flush.messages / flush.ms are Long.MAX_VALUE there: never). */
@@ -33,4 +35,5 @@ export const defaultLogConfig: LogConfig = Object.freeze({
   flushIntervalMs: Infinity,
   retentionMs: 7 * 24 * 60 * 60 * 1000,
   retentionBytes: -1,
+  fileDeleteDelayMs: 60_000,
 });

@@ -13,6 +13,8 @@ function deferred(): Deferred {
     resolve = res;
     reject = rej;
   });
+  // Whoever waits attaches its own handlers; a failure nobody waits for is not "unhandled".
+  promise.catch(() => undefined);
   return { promise, resolve, reject };
 }
 
@@ -124,6 +126,19 @@ export class LogFlusher {
     } finally {
       this.timedFlush = null;
     }
+  }
+
+  /**
+   * The log's directory failed: appends waiting for the flush.ms timer or for the next group
+   * commit are rejected, since their records are not known to be durable. An fsync in flight
+   * settles on its own.
+   */
+  fail(err: unknown): void {
+    this.stopTimer();
+    const waiters = [this.timedFlush, this.nextFlush];
+    this.timedFlush = null;
+    this.nextFlush = null;
+    for (const w of waiters) w?.reject(err);
   }
 
   /** After delete() or a crash there is nothing left to flush: timed waiters are released. */

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { FileSystem } from './file-system.js';
-import { LogSegment, type SegmentSettings, segmentFileName } from './log-segment.js';
+import { DELETED_FILE_SUFFIX, LogSegment, type SegmentSettings, segmentFileName } from './log-segment.js';
 import type { LogRecovery, StorageLogger } from './storage-logger.js';
 
 export interface LoadedLog {
@@ -41,7 +41,13 @@ const SEGMENT_INDEX = /^(\d{20})\.(index|timeindex)$/;
 export function loadLog(p: LogLoadParams): LoadedLog {
   const { dir, fs, now, settings } = p;
   fs.mkdirSync(dir);
-  const names = fs.readdirSync(dir);
+  const names: string[] = [];
+  for (const name of fs.readdirSync(dir)) {
+    // Files of segments deleted less than file.delete.delay.ms before a crash or a stop: they
+    // had already left the log (Kafka's LogLoader removes them the same way).
+    if (name.endsWith(DELETED_FILE_SUFFIX)) fs.unlinkSync(join(dir, name));
+    else names.push(name);
+  }
   const bases: number[] = [];
   for (const name of names) {
     const m = SEGMENT_LOG.exec(name);

@@ -137,7 +137,7 @@ test('open sums up what recovery did for the startup banner, and warns about an 
     appendFileSync(join(dir, 'b-0', '00000000000000000000.log'), torn);
     writeFileSync(join(dir, RECOVERY_POINT_CHECKPOINT), 'garbage\n');
     const warnings: string[] = [];
-    const logger = { info: () => undefined, warn: (_: Record<string, unknown>, message: string) => warnings.push(message) };
+    const logger = { error: () => undefined, info: () => undefined, warn: (_: Record<string, unknown>, message: string) => warnings.push(message) };
     const recovered = await LogManager.open(dir, { defaultConfig: cfg, logger });
     const { durationMs, ...summary } = recovered.recovery;
     assert.ok(durationMs >= 0);

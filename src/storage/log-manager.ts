@@ -1,10 +1,15 @@
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { randomBytes } from 'node:crypto';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import { type FileSystem, fsyncDir, nodeFileSystem, writeFileAtomically } from './file-system.js';
+import { type FileSystem, fsyncDir, nodeFileSystem } from './file-system.js';
 import { Log, type TopicPartition } from './log.js';
 import { type LogConfig, defaultLogConfig } from './log-config.js';
-import { OffsetCheckpointFile, type TopicPartitionOffset } from './offset-checkpoint-file.js';
+import { LogDir } from './log-dir.js';
+import { type Scheduler, timerScheduler } from './scheduler.js';
+import { KafkaStorageError, isDiskFull, isIoError, isKafkaStorageError } from './storage-error.js';
 import { type LogRecovery, type StorageLogger, silentLogger } from './storage-logger.js';
+
+export { CLEAN_SHUTDOWN_FILE, LOG_START_OFFSET_CHECKPOINT, RECOVERY_POINT_CHECKPOINT } from './log-dir.js';
 
 export interface LogManagerOptions {
   fs?: FileSystem;
@@ -17,11 +22,15 @@ export interface LogManagerOptions {
    * a few busy ones still serve consumers that keep up from memory. Default 256 MiB.
    */
   tailCacheTotalBytes?: number;
-  /** Where recovery reports what it cut or deleted (default: nowhere). */
+  /** Where recovery, retention and directory failures are reported (default: nowhere). */
   logger?: StorageLogger;
+  /** Runs delayed file deletions (default: timers). */
+  scheduler?: Scheduler;
+  /** Directories the caller could not create or lock: offline from the start, never touched. */
+  unusableDirs?: ReadonlyMap<string, NodeJS.ErrnoException>;
 }
 
-/** What opening the data directory found and did, for the startup banner. */
+/** What opening the data directories found and did, for the startup banner. */
 export interface RecoverySummary extends LogRecovery {
   /** Partition logs found. */
   logs: number;
@@ -34,75 +43,88 @@ export interface RecoverySummary extends LogRecovery {
   durationMs: number;
 }
 
+/** One log directory as DescribeLogDirs reports it. */
+export interface LogDirDescription {
+  readonly path: string;
+  /** Why it is offline; undefined while it serves. */
+  readonly failure: KafkaStorageError | undefined;
+  /** The logs it holds (none while offline). */
+  readonly logs: readonly Log[];
+}
+
+/** Two copies of one partition in two log directories: the broker cannot choose (Kafka refuses to start too). */
+export class DuplicateLogError extends Error {
+  override readonly name = 'DuplicateLogError';
+}
+
 const TAIL_CACHE_MIN = 256 * 1024;
 const TAIL_CACHE_MAX = 4 * 1024 * 1024;
 
-export const RECOVERY_POINT_CHECKPOINT = 'recovery-point-offset-checkpoint';
-export const LOG_START_OFFSET_CHECKPOINT = 'log-start-offset-checkpoint';
-export const CLEAN_SHUTDOWN_FILE = '.kafka_cleanshutdown';
-
-/** `<topic>-<partition>`; Kafka's deletion (`…-delete`) and future (`…-future`) folders do not match. */
+/** `<topic>-<partition>`; Kafka's deleted (`….<id>-delete`), stray (`-stray`) and future (`-future`) folders do not match. */
 const PARTITION_DIR = /^(.+)-(\d+)$/;
+const DELETED_DIR = /^.+-\d+\.[0-9a-f]{32}-delete$/;
+const STRAY_DIR = /^.+-\d+\.[0-9a-f]{32}-stray$/;
 
 const key = (topic: string, partition: number): string => `${topic}-${partition}`;
+/** Kafka's logDirNameWithSuffix: `<topic>-<partition>.<uuid without dashes><suffix>`. */
+const renamedDirName = (name: string, suffix: '-delete' | '-stray'): string => `${name}.${randomBytes(16).toString('hex')}${suffix}`;
 
 /**
- * Kafka's LogManager for one data directory: finds the partition folders at startup and recovers
- * them (using the recovery-point and log-start-offset checkpoints and the clean-shutdown marker),
- * creates and deletes logs, and writes the checkpoints.
+ * Kafka's LogManager over every directory of log.dirs: finds the partition folders at startup
+ * and recovers them (with each directory's checkpoints and clean-shutdown marker), places new
+ * logs in the online directory holding the fewest, deletes logs, writes the checkpoints and runs
+ * retention. A directory whose disk fails (an I/O error while loading, writing, syncing, rolling
+ * or deleting; a full disk only where the write could not be undone) goes offline with every log
+ * in it, as Kafka's LogDirFailureChannel does: its partitions answer KAFKA_STORAGE_ERROR until a
+ * restart, the other directories keep serving, and the failure is logged once.
  */
 export class LogManager {
   private readonly logs = new Map<string, Log>();
   private readonly creating = new Map<string, Promise<Log>>();
   private readonly found: TopicPartition[] = [];
-  private readonly recoveryPoints: OffsetCheckpointFile;
-  private readonly logStartOffsets: OffsetCheckpointFile;
+  private readonly dirs: LogDir[];
+  private readonly fs: FileSystem;
+  private readonly scheduler: Scheduler;
+  private readonly logger: StorageLogger;
+  /** Removals of deleted partition folders not yet run: folder -> cancel. */
+  private readonly pendingFolderDeletions = new Map<string, () => void>();
   private checkpointChain: Promise<void> = Promise.resolve();
   private closed = false;
-  private readonly logger: StorageLogger;
   /** Filled in by open(). */
   recovery: RecoverySummary = { logs: 0, records: 0, logsTruncated: 0, cleanShutdown: true, durationMs: 0, segmentsRecovered: 0, bytesTruncated: 0, recordsDropped: 0, segmentsDeleted: 0 };
 
   private constructor(
-    readonly dataDir: string,
-    private readonly fs: FileSystem,
+    dirs: readonly string[],
     private readonly opts: LogManagerOptions,
   ) {
+    this.fs = opts.fs ?? nodeFileSystem;
+    this.scheduler = opts.scheduler ?? timerScheduler;
     this.logger = opts.logger ?? silentLogger;
-    this.recoveryPoints = new OffsetCheckpointFile(join(dataDir, RECOVERY_POINT_CHECKPOINT), fs);
-    this.logStartOffsets = new OffsetCheckpointFile(join(dataDir, LOG_START_OFFSET_CHECKPOINT), fs);
+    this.dirs = dirs.map((d) => new LogDir(d, this.fs));
   }
 
-  static async open(dataDir: string, opts: LogManagerOptions = {}): Promise<LogManager> {
-    const fs = opts.fs ?? nodeFileSystem;
-    fs.mkdirSync(dataDir);
-    const manager = new LogManager(dataDir, fs, opts);
+  /**
+   * Opens every directory (created if missing) and recovers the logs in it. A directory that
+   * cannot be created or read, or whose logs fail with an I/O error while recovering, is offline
+   * from the start (logged); the caller decides whether the broker can run without it. The same
+   * partition in two directories is a DuplicateLogError.
+   */
+  static async open(dirs: string | readonly string[], opts: LogManagerOptions = {}): Promise<LogManager> {
+    const manager = new LogManager(typeof dirs === 'string' ? [dirs] : dirs, opts);
     await manager.loadLogs();
     return manager;
   }
 
+  /** The path of the first directory (where Brook keeps its metadata files). */
+  get dataDir(): string {
+    return this.dirs[0].path;
+  }
+
   private async loadLogs(): Promise<void> {
     const started = performance.now();
-    const marker = join(this.dataDir, CLEAN_SHUTDOWN_FILE);
-    const cleanShutdown = this.fs.existsSync(marker);
-    // An unreadable checkpoint costs a full recovery, never a refusal to start (as Kafka).
-    const recoveryPoints = toMap(this.readOrEmpty(this.recoveryPoints));
-    const logStartOffsets = toMap(this.readOrEmpty(this.logStartOffsets));
-    const summary = { ...this.recovery, cleanShutdown };
+    const summary = { ...this.recovery };
     let lastYield = started;
-    for (const name of this.fs.readdirSync(this.dataDir).sort()) {
-      const m = PARTITION_DIR.exec(name);
-      if (!m || !this.fs.isDirectory(join(this.dataDir, name))) continue;
-      const tp = { topic: m[1], partition: Number(m[2]) };
-      const log = await Log.open(join(this.dataDir, name), tp, this.opts.defaultConfig ?? defaultLogConfig, {
-        ...this.logOptions(),
-        recoveryPoint: recoveryPoints.get(name) ?? 0,
-        logStartOffset: logStartOffsets.get(name) ?? 0,
-        cleanShutdown,
-      });
-      this.logs.set(name, log);
-      this.found.push(tp);
-      addRecovery(summary, log);
+    const yieldSometimes = async (): Promise<void> => {
       // Recovery is synchronous per log; every 20 ms the event loop turns between logs, so a
       // signal sent during a long recovery is handled (the CLI exits; recovery is crash-safe).
       // Yielding after every log instead cost ~10 µs each: 0.1 s for 10,000 partitions.
@@ -110,28 +132,67 @@ export class LogManager {
         await yieldToEventLoop();
         lastYield = performance.now();
       }
+    };
+    for (const dir of this.dirs) {
+      const unusable = this.opts.unusableDirs?.get(dir.path);
+      if (unusable) {
+        this.handleLogDirFailure(dir.path, 'creating and locking the directory', unusable);
+        continue;
+      }
+      try {
+        this.fs.mkdirSync(dir.path);
+        const state = dir.readCheckpoints(this.logger);
+        if (!state.cleanShutdown) summary.cleanShutdown = false;
+        for (const name of this.fs.readdirSync(dir.path).sort()) {
+          const path = join(dir.path, name);
+          if (DELETED_DIR.test(name)) {
+            this.scheduleFolderDeletion(path, 0);
+            continue;
+          }
+          if (STRAY_DIR.test(name)) {
+            this.logger.warn({ dir: dir.path, folder: name }, `${path}: a stray log set aside earlier is kept; delete it when its data is no longer needed`);
+            continue;
+          }
+          const m = PARTITION_DIR.exec(name);
+          if (!m || !this.fs.isDirectory(path)) continue;
+          const previous = this.logs.get(name);
+          if (previous) {
+            throw new DuplicateLogError(
+              `partition ${name} is in two log directories, ${previous.dir} and ${path}; remove the copy that is out of date (the one on the disk that failed most recently) and start again`,
+            );
+          }
+          const tp = { topic: m[1], partition: Number(m[2]) };
+          const log = await Log.open(path, tp, this.opts.defaultConfig ?? defaultLogConfig, {
+            ...this.logOptions(dir),
+            recoveryPoint: state.recoveryPoints.get(name) ?? 0,
+            logStartOffset: state.logStartOffsets.get(name) ?? 0,
+            cleanShutdown: state.cleanShutdown,
+          });
+          this.logs.set(name, log);
+          this.found.push(tp);
+          addRecovery(summary, log);
+          await yieldSometimes();
+        }
+        await dir.clearCleanShutdown();
+      } catch (err) {
+        if (!isIoError(err)) throw err;
+        this.handleLogDirFailure(dir.path, 'loading the logs', err);
+      }
     }
     this.rebalanceTailCaches();
-    // From here on a crash is unclean until close() writes the marker again.
-    if (cleanShutdown) {
-      this.fs.unlinkSync(marker);
-      await fsyncDir(this.fs, this.dataDir);
-    }
     summary.durationMs = performance.now() - started;
     this.recovery = summary;
   }
 
-  private readOrEmpty(file: OffsetCheckpointFile): TopicPartitionOffset[] {
-    try {
-      return file.read();
-    } catch (err) {
-      this.logger.warn({ file: file.path, err: String(err) }, `cannot read ${file.path} (${String(err)}): every log is recovered from its beginning`);
-      return [];
-    }
-  }
-
-  private logOptions(): { fs: FileSystem; now?: () => number; tailCacheBytes: number; logger: StorageLogger } {
-    return { fs: this.fs, ...(this.opts.now ? { now: this.opts.now } : {}), tailCacheBytes: this.tailCacheShare(this.logs.size + 1), logger: this.logger };
+  private logOptions(dir: LogDir): { fs: FileSystem; now?: () => number; tailCacheBytes: number; logger: StorageLogger; scheduler: Scheduler; onLogDirFailure: (what: string, err: NodeJS.ErrnoException) => void } {
+    return {
+      fs: this.fs,
+      ...(this.opts.now ? { now: this.opts.now } : {}),
+      tailCacheBytes: this.tailCacheShare(this.logs.size + 1),
+      logger: this.logger,
+      scheduler: this.scheduler,
+      onLogDirFailure: (what, err) => this.handleLogDirFailure(dir.path, what, err),
+    };
   }
 
   private tailCacheShare(logs: number): number {
@@ -145,6 +206,34 @@ export class LogManager {
     for (const log of this.logs.values()) log.setTailCacheBytes(share);
   }
 
+  /**
+   * Kafka's LogDirFailureChannel and handleLogDirFailure: the directory goes offline with every
+   * log in it, once; said at error level with what failed and what it means.
+   */
+  private handleLogDirFailure(path: string, what: string, err: NodeJS.ErrnoException): void {
+    const dir = this.dirs.find((d) => d.path === path);
+    if (!dir || dir.failure) return;
+    const error = new KafkaStorageError(`log directory ${path} is offline: ${what} failed: ${err.message}`, true, { cause: err });
+    dir.failure = error;
+    const affected = [...this.logs.values()].filter((l) => l.parentDir === path);
+    for (const log of affected) log.markOffline(error);
+    const online = this.dirs.filter((d) => d.online).length;
+    this.logger.error(
+      { dir: path, what, code: err.code, err, partitions: affected.length, onlineLogDirs: online },
+      `log directory ${path} is offline: ${what} failed (${err.code}). Its ${affected.length} partition(s) answer KAFKA_STORAGE_ERROR until Brook restarts; ${online === 0 ? 'no log directory is left online' : `${online} other log director${online === 1 ? 'y keeps' : 'ies keep'} serving`}. Fix or replace the disk (or free space), then restart: recovery repairs the logs`,
+    );
+  }
+
+  /** Every directory of log.dirs, in order, with its state and logs. */
+  describeLogDirs(): LogDirDescription[] {
+    return this.dirs.map((d) => ({ path: d.path, failure: d.failure, logs: d.online ? [...this.logs.values()].filter((l) => l.parentDir === d.path) : [] }));
+  }
+
+  /** Why `path` (one of log.dirs) is offline; undefined when it serves or is not one of them. */
+  logDirFailure(path: string): KafkaStorageError | undefined {
+    return this.dirs.find((d) => d.path === path)?.failure;
+  }
+
   /** The partitions whose folders were found at open. */
   existingLogs(): TopicPartition[] {
     return this.found.map((tp) => ({ ...tp }));
@@ -154,8 +243,25 @@ export class LogManager {
     return this.logs.get(key(topic, partition));
   }
 
-  /** The log of the partition, created empty if new; an existing log takes `config`. */
-  async getOrCreateLog(topic: string, partition: number, config: LogConfig): Promise<Log> {
+  /**
+   * Kafka's nextLogDirs: the online directories, fewest logs first (ties in log.dirs order, where
+   * Kafka's order is a hash map's).
+   */
+  private nextLogDirs(): LogDir[] {
+    const counts = new Map<string, number>();
+    for (const log of this.logs.values()) counts.set(log.parentDir, (counts.get(log.parentDir) ?? 0) + 1);
+    return this.dirs.filter((d) => d.online).sort((a, b) => (counts.get(a.path) ?? 0) - (counts.get(b.path) ?? 0));
+  }
+
+  /**
+   * The log of the partition, created empty if new (in the online directory with the fewest
+   * logs; a directory that cannot take it is skipped); an existing log takes `config`. With
+   * `isNew: false` (a partition the metadata says exists) a missing log while some directory is
+   * offline is presumed to be on that directory: the partition gets an offline log rather than an
+   * empty one that would reuse its offsets (Kafka's rule). Throws KafkaStorageError when no
+   * directory can take a new log.
+   */
+  async getOrCreateLog(topic: string, partition: number, config: LogConfig, opts: { isNew?: boolean } = {}): Promise<Log> {
     if (this.closed) throw new Error('LogManager is closed');
     const k = key(topic, partition);
     const existing = this.logs.get(k) ?? (await this.creating.get(k));
@@ -163,11 +269,13 @@ export class LogManager {
       existing.updateConfig(config);
       return existing;
     }
-    const creation = (async () => {
-      const log = await Log.open(join(this.dataDir, k), { topic, partition }, config, this.logOptions());
-      await fsyncDir(this.fs, this.dataDir);
+    const offline = this.dirs.filter((d) => !d.online).map((d) => d.path);
+    if (opts.isNew === false && offline.length > 0) {
+      const log = Log.offline({ topic, partition }, new KafkaStorageError(`Can not create log for ${k} because log directories ${offline.join(',')} are offline`, true));
+      this.logs.set(k, log);
       return log;
-    })();
+    }
+    const creation = this.createLog(topic, partition, config);
     this.creating.set(k, creation);
     try {
       const log = await creation;
@@ -179,17 +287,125 @@ export class LogManager {
     }
   }
 
-  /** Closes the log and removes its folder; its checkpoint entries go with the next checkpoint. */
-  async deleteLog(topic: string, partition: number): Promise<void> {
+  private async createLog(topic: string, partition: number, config: LogConfig): Promise<Log> {
+    const k = key(topic, partition);
+    const tried: string[] = [];
+    let lastError: unknown;
+    for (const dir of this.nextLogDirs()) {
+      const folder = join(dir.path, k);
+      tried.push(dir.path);
+      let log: Log | undefined;
+      try {
+        log = await Log.open(folder, { topic, partition }, config, this.logOptions(dir));
+        await fsyncDir(this.fs, dir.path);
+        return log;
+      } catch (err) {
+        if (!isIoError(err) && !isKafkaStorageError(err)) throw err;
+        lastError = err;
+        // Nothing of the new log may stay behind; a full disk leaves the directory online.
+        try {
+          await log?.closeForDeletion();
+          this.fs.rmSync(folder);
+        } catch (cleanupErr) {
+          if (isIoError(cleanupErr)) this.handleLogDirFailure(dir.path, `creating the log of ${k}`, cleanupErr);
+        }
+        if (isIoError(err) && !isDiskFull(err)) this.handleLogDirFailure(dir.path, `creating the log of ${k}`, err);
+      }
+    }
+    const why = lastError instanceof Error ? `: ${lastError.message}` : '';
+    throw new KafkaStorageError(`No log directories available for ${k}. Tried ${tried.length > 0 ? tried.join(', ') : 'none (all offline)'}${why}`, false, { cause: lastError });
+  }
+
+  /**
+   * Closes the log and removes its folder: renamed `<name>.<id>-delete` at once (a crash leaves
+   * that name, removed at the next start, never a folder that looks like a live partition) and
+   * removed file.delete.delay.ms later. A log on an offline directory stays there (after a
+   * restart it is found as a stray). Its checkpoint entries go with the next checkpoint. With
+   * `now`, for a log nobody ever read (a creation undone, an empty stray), the folder goes at once.
+   */
+  async deleteLog(topic: string, partition: number, opts: { now?: boolean } = {}): Promise<void> {
     const k = key(topic, partition);
     const log = this.logs.get(k) ?? (await this.creating.get(k)?.catch(() => undefined));
     this.logs.delete(k);
     this.rebalanceTailCaches();
-    if (log) await log.delete();
-    else this.fs.rmSync(join(this.dataDir, k));
+    if (!log) return;
+    await log.closeForDeletion();
+    if (log.offline) {
+      this.logger.warn({ partition: k }, `${k}: deleted while its log directory is offline; its folder stays there (after a restart it is found as a stray log and set aside)`);
+      return;
+    }
+    const parent = log.parentDir;
+    if (opts.now) {
+      try {
+        this.fs.rmSync(log.dir);
+      } catch (err) {
+        if (isIoError(err)) this.handleLogDirFailure(parent, `deleting the log of ${k}`, err);
+        throw err;
+      }
+      return;
+    }
+    const renamed = join(parent, renamedDirName(k, '-delete'));
+    try {
+      this.fs.renameSync(log.dir, renamed);
+      await fsyncDir(this.fs, parent);
+    } catch (err) {
+      if (isIoError(err)) this.handleLogDirFailure(parent, `deleting the log of ${k}`, err);
+      throw err;
+    }
+    this.scheduleFolderDeletion(renamed, (this.opts.defaultConfig ?? defaultLogConfig).fileDeleteDelayMs ?? 60_000);
   }
 
-  /** Writes both checkpoint files (serialised: concurrent calls run one after the other). */
+  private scheduleFolderDeletion(path: string, delayMs: number): void {
+    const run = (): void => {
+      if (!this.pendingFolderDeletions.delete(path)) return;
+      try {
+        this.fs.rmSync(path);
+      } catch (err) {
+        const dir = this.dirs.find((d) => d.path === dirname(path));
+        if (dir && isIoError(err)) this.handleLogDirFailure(dir.path, `removing ${path}`, err);
+      }
+    };
+    this.pendingFolderDeletions.set(path, this.scheduler.scheduleOnce(delayMs, run));
+  }
+
+  /**
+   * Sets a log aside that no topic claims (Kafka's stray log): closed, and its folder renamed
+   * `<name>.<id>-stray`, never deleted, so an operator can look at it or move it back. Returns
+   * the new path.
+   */
+  async setAsideStrayLog(topic: string, partition: number): Promise<string> {
+    const k = key(topic, partition);
+    const log = this.logs.get(k);
+    if (!log) throw new Error(`no log ${k}`);
+    this.logs.delete(k);
+    this.rebalanceTailCaches();
+    await log.close();
+    const renamed = join(log.parentDir, renamedDirName(k, '-stray'));
+    this.fs.renameSync(log.dir, renamed);
+    await fsyncDir(this.fs, log.parentDir);
+    return renamed;
+  }
+
+  /** Kafka's cleanupLogs (every log.retention.check.interval.ms): retention over every online log. Returns segments deleted. */
+  deleteOldSegments(now: number): number {
+    let deleted = 0;
+    for (const log of this.logs.values()) {
+      if (log.offline) continue;
+      try {
+        deleted += log.deleteOldSegments(now);
+      } catch (err) {
+        // A failed deletion took its directory offline and was logged there.
+        if (!isKafkaStorageError(err)) throw err;
+      }
+    }
+    return deleted;
+  }
+
+  /**
+   * Writes each online directory's checkpoint files (serialised: concurrent calls run one after
+   * the other). A failed write takes its directory offline, except on a full disk (the old
+   * checkpoint stays; the next one may succeed), which rejects.
+   */
   checkpoint(): Promise<void> {
     const run = this.checkpointChain.catch(() => undefined).then(() => this.writeCheckpoints());
     this.checkpointChain = run;
@@ -197,25 +413,55 @@ export class LogManager {
   }
 
   private async writeCheckpoints(): Promise<void> {
-    const recovery: TopicPartitionOffset[] = [];
-    const start: TopicPartitionOffset[] = [];
-    for (const log of this.logs.values()) {
-      const { topic, partition } = log.topicPartition;
-      recovery.push({ topic, partition, offset: log.recoveryPoint });
-      start.push({ topic, partition, offset: log.logStartOffset });
+    let diskFull: unknown;
+    for (const dir of this.dirs) {
+      if (!dir.online) continue;
+      try {
+        await dir.writeCheckpoints([...this.logs.values()].filter((l) => l.parentDir === dir.path && !l.offline));
+      } catch (err) {
+        if (!isIoError(err)) throw err;
+        if (isDiskFull(err)) diskFull ??= err;
+        else this.handleLogDirFailure(dir.path, 'writing the checkpoints', err);
+      }
     }
-    await this.recoveryPoints.write(recovery);
-    await this.logStartOffsets.write(start);
+    if (diskFull) throw diskFull;
   }
 
-  /** Flushes and closes every log, checkpoints, then marks the shutdown clean. */
+  /** Flushes and closes every log, checkpoints, then marks each online directory's shutdown clean. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     await Promise.all([...this.creating.values()].map((p) => p.catch(() => undefined)));
-    await Promise.all([...this.logs.values()].map((log) => log.close()));
-    await this.checkpoint();
-    await writeFileAtomically(this.fs, join(this.dataDir, CLEAN_SHUTDOWN_FILE), Buffer.alloc(0));
+    const failures: unknown[] = [];
+    await Promise.all(
+      [...this.logs.values()].map((log) =>
+        log.close().catch((err: unknown) => {
+          // A failed close took the log's directory offline; that directory is not marked clean.
+          if (!isKafkaStorageError(err)) failures.push(err);
+        }),
+      ),
+    );
+    for (const [path, cancel] of [...this.pendingFolderDeletions]) {
+      cancel();
+      this.pendingFolderDeletions.delete(path);
+      try {
+        this.fs.rmSync(path);
+      } catch {
+        // removed at the next start
+      }
+    }
+    try {
+      await this.checkpoint();
+    } catch (err) {
+      // A full disk: without fresh checkpoints the next start must not trust the old ones.
+      this.logger.error({ err }, `cannot write the checkpoints at shutdown (${String(err)}): the next start recovers every log`);
+      failures.push(undefined);
+    }
+    if (failures.length === 0) {
+      for (const dir of this.dirs) if (dir.online) await dir.markCleanShutdown();
+    }
+    const bug = failures.find((f) => f !== undefined);
+    if (bug) throw bug;
   }
 }
 
@@ -228,8 +474,4 @@ function addRecovery(summary: RecoverySummary, log: Log): void {
   summary.recordsDropped += r.recordsDropped;
   summary.segmentsDeleted += r.segmentsDeleted;
   if (r.bytesTruncated > 0 || r.segmentsDeleted > 0) summary.logsTruncated++;
-}
-
-function toMap(entries: TopicPartitionOffset[]): Map<string, number> {
-  return new Map(entries.map((e) => [key(e.topic, e.partition), e.offset]));
 }

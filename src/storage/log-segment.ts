@@ -20,7 +20,13 @@ const SCAN_BLOCK = 16 * 1024;
 /** Recovery validates CRCs over blocks this large (batches larger are read on their own). */
 const RECOVERY_BLOCK = 1024 * 1024;
 
-export function segmentFileName(baseOffset: number, suffix: '.log' | '.index' | '.timeindex'): string {
+export type SegmentFileSuffix = '.log' | '.index' | '.timeindex';
+/** Every file a segment may have beside its log; deletion renames and removes them all. */
+export const SEGMENT_FILE_SUFFIXES: readonly SegmentFileSuffix[] = ['.log', '.index', '.timeindex'];
+/** Kafka's suffix for the files of a segment that left its log and waits file.delete.delay.ms. */
+export const DELETED_FILE_SUFFIX = '.deleted';
+
+export function segmentFileName(baseOffset: number, suffix: SegmentFileSuffix): string {
   return String(baseOffset).padStart(20, '0') + suffix;
 }
 
@@ -53,6 +59,8 @@ export class LogSegment {
   private unsynced = false;
   private inFlightSync: Promise<void> | null = null;
   private closed = false;
+  /** '' while the segment belongs to its log; DELETED_FILE_SUFFIX once its files await deletion. */
+  private fileSuffix = '';
 
   private constructor(
     readonly dir: string,
@@ -82,8 +90,14 @@ export class LogSegment {
     return segment;
   }
 
-  path(suffix: '.log' | '.index' | '.timeindex'): string {
-    return join(this.dir, segmentFileName(this.baseOffset, suffix));
+  /** Where the file is now (with `.deleted` once the segment awaits deletion). */
+  path(suffix: SegmentFileSuffix): string {
+    return join(this.dir, segmentFileName(this.baseOffset, suffix) + this.fileSuffix);
+  }
+
+  /** True once markDeleted() renamed the files. */
+  get markedDeleted(): boolean {
+    return this.fileSuffix === DELETED_FILE_SUFFIX;
   }
 
   updateSettings(settings: SegmentSettings): void {
@@ -100,11 +114,14 @@ export class LogSegment {
     try {
       writeFully(this.fs, this.fd, batches, start);
     } catch (err) {
-      // A short write must not leave a torn batch that later appends would follow.
+      // A short write must not leave a torn batch that later appends would follow. When that
+      // fails too, the file no longer matches the segment's state: the truncation's error is the
+      // one thrown, so that the caller takes the directory offline (recovery cuts the tail at the
+      // next start) rather than treat the write as cleanly refused.
       try {
         this.fs.ftruncateSync(this.fd, start);
-      } catch {
-        // recovery truncates it at the next open
+      } catch (undoErr) {
+        throw Object.assign(undoErr as Error, { cause: err });
       }
       throw err;
     }
@@ -337,12 +354,29 @@ export class LogSegment {
     this.updateSettings(this.settings);
   }
 
+  /**
+   * Undoes a seal() whose index files could not be written (a full disk during a roll): the
+   * segment stays the active one and its index files go (recovery rebuilds missing ones). The
+   * final time index entry seal() added stays; it is a true entry, only earlier than usual.
+   */
+  unseal(): void {
+    for (const fd of this.pendingIndexFds) this.fs.closeSync(fd);
+    this.pendingIndexFds = [];
+    for (const suffix of ['.index', '.timeindex'] as const) unlinkQuietly(this.fs, this.path(suffix));
+    this.reactivate();
+  }
+
   private writeIndexFiles(): void {
     for (const fd of this.pendingIndexFds) this.fs.closeSync(fd);
     this.pendingIndexFds = [];
     for (const [suffix, data] of [['.index', this.offsetIndex.toBuffer()], ['.timeindex', this.timeIndex.toBuffer()]] as const) {
       const fd = this.fs.openSync(this.path(suffix), 'w');
-      writeFully(this.fs, fd, data, 0);
+      try {
+        writeFully(this.fs, fd, data, 0);
+      } catch (err) {
+        this.fs.closeSync(fd);
+        throw err;
+      }
       this.pendingIndexFds.push(fd);
     }
   }
@@ -386,9 +420,34 @@ export class LogSegment {
     this.closeFd();
   }
 
+  /**
+   * Kafka's changeFileSuffixes("", ".deleted"): renames the files for deletion later. The
+   * descriptor stays open and the content unchanged, so whoever still holds the segment reads it
+   * until deleteFiles(); startup removes `.deleted` files a crash left. `.log` goes first: a crash
+   * after it leaves index files without their log, which startup removes as well.
+   */
+  markDeleted(): void {
+    if (this.markedDeleted) return;
+    for (const suffix of SEGMENT_FILE_SUFFIXES) {
+      const from = this.path(suffix);
+      try {
+        this.fs.renameSync(from, from + DELETED_FILE_SUFFIX);
+      } catch (err) {
+        // An active segment has no index files yet.
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      }
+    }
+    this.fileSuffix = DELETED_FILE_SUFFIX;
+  }
+
   /** Unlinks the files; the descriptor is closed once any in-flight fsync on it has settled. */
   deleteFiles(): Promise<void> {
-    for (const suffix of ['.log', '.index', '.timeindex'] as const) unlinkQuietly(this.fs, this.path(suffix));
+    for (const suffix of SEGMENT_FILE_SUFFIXES) unlinkQuietly(this.fs, this.path(suffix));
+    return this.release();
+  }
+
+  /** Closes the descriptors, without syncing, once any in-flight fsync on them has settled. */
+  release(): Promise<void> {
     for (const fd of this.pendingIndexFds) this.fs.closeSync(fd);
     this.pendingIndexFds = [];
     const pending = this.inFlightSync;

@@ -179,44 +179,6 @@ test('deleteRecordsBefore moves logStartOffset and deletes segments wholly below
   }
 });
 
-test('retention by time and by size deletes old segments, never the active one', async () => {
-  const { dir, cleanup } = tempDir();
-  try {
-    const log = await filledLog(dir, 0); // batch i has timestamps 1000 + 10i .. +2
-    const n = log.numberOfSegments;
-    log.updateConfig(config({ segmentBytes: 1000, retentionMs: 1000 }));
-    log.enforceRetention(10_000); // everything is older than 1000 ms: all but the active segment go
-    assert.equal(log.numberOfSegments, 1);
-    assert.equal(log.logStartOffset, Number(readdirSync(join(dir, 't-0')).find((f) => f.endsWith('.log'))!.slice(0, 20)));
-    assert.ok(log.logStartOffset > 0);
-    assert.equal(log.read(0, 100), null);
-    await log.close();
-
-    const { dir: dir2, cleanup: cleanup2 } = tempDir();
-    try {
-      const sized = await filledLog(dir2, 0);
-      const total = sized.size;
-      sized.updateConfig(config({ segmentBytes: 1000, retentionBytes: total - 1500, retentionMs: -1 }));
-      sized.enforceRetention(Number.MAX_SAFE_INTEGER);
-      // Kafka deletes a segment only while the log stays at or above retention.bytes.
-      assert.ok(sized.size >= total - 1500 && sized.size < total, `${sized.size} vs ${total - 1500}`);
-      assert.ok(sized.size - 1000 < total - 1500);
-      assert.ok(sized.numberOfSegments < n);
-      assert.ok(sized.logStartOffset > 0);
-      // compact-only topics keep everything
-      const before = sized.numberOfSegments;
-      sized.updateConfig(config({ segmentBytes: 1000, retentionBytes: 0, delete: false }));
-      sized.enforceRetention(Number.MAX_SAFE_INTEGER);
-      assert.equal(sized.numberOfSegments, before);
-      await sized.close();
-    } finally {
-      cleanup2();
-    }
-  } finally {
-    cleanup();
-  }
-});
-
 test('truncateTo removes the tail, across segments, and appends continue from there', async () => {
   const { dir, cleanup } = tempDir();
   try {

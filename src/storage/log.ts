@@ -1,12 +1,17 @@
 import { BatchHeader, RecordBatchHeader, batchSizeAt } from '../protocol/records/record-batch.js';
+import { dirname } from 'node:path';
 import { type FileSystem, nodeFileSystem } from './file-system.js';
-import type { LogConfig } from './log-config.js';
+import { type LogConfig, defaultLogConfig } from './log-config.js';
 import { LogFlusher } from './log-flusher.js';
 import { loadLog } from './log-loader.js';
 import { LogSegment } from './log-segment.js';
 import { TailCache } from './tail-cache.js';
-import { type LogRecovery, type StorageLogger, silentLogger } from './storage-logger.js';
+import { type LogRecovery, NO_RECOVERY, type StorageLogger, silentLogger } from './storage-logger.js';
 import { firstRecordAtOrAfter, offsetOfTimestamp } from './record-timestamps.js';
+import { type RetentionRule, countDeletable, logStartOffsetBreach, retentionMsBreach, retentionSizeBreach } from './log-retention.js';
+import { type Scheduler, timerScheduler } from './scheduler.js';
+import { SegmentDeleter } from './segment-deleter.js';
+import { KafkaStorageError, isDiskFull, isIoError, isKafkaStorageError } from './storage-error.js';
 
 export interface TopicPartition {
   topic: string;
@@ -22,8 +27,16 @@ export interface LogOpenOptions {
   cleanShutdown?: boolean;
   /** Bytes of recently appended batches kept in memory for reads (default 4 MiB). */
   tailCacheBytes?: number;
-  /** Where recovery reports what it cut (default: nowhere). */
+  /** Where recovery reports what it cut, and retention what it deleted (default: nowhere). */
   logger?: StorageLogger;
+  /** Runs the delayed deletion of segment files (default: timers). */
+  scheduler?: Scheduler;
+  /**
+   * Called when a file-system call fails in a way that leaves the log unusable (Kafka's
+   * LogDirFailureChannel): the owner takes the whole log directory offline, which calls
+   * markOffline() on this log. Without it the log takes only itself offline.
+   */
+  onLogDirFailure?: (what: string, err: NodeJS.ErrnoException) => void;
 }
 
 export interface AppendInfo {
@@ -39,6 +52,8 @@ export interface ReadInfo {
 }
 
 const DEFAULT_TAIL_CACHE_BYTES = 4 * 1024 * 1024;
+/** Kafka's file.delete.delay.ms default. */
+const DEFAULT_FILE_DELETE_DELAY_MS = 60_000;
 const INT32_MAX = 0x7fffffff;
 const noop = (): void => undefined;
 
@@ -58,7 +73,13 @@ export class Log {
   private readonly now: () => number;
   private readonly cache: TailCache;
   private readonly flusher: LogFlusher;
+  private readonly deleter: SegmentDeleter;
+  private readonly logger: StorageLogger;
+  private readonly onLogDirFailure: ((what: string, err: NodeJS.ErrnoException) => void) | undefined;
   private closed = false;
+  private readonly wrappedFlushes = new WeakMap<Promise<void>, Promise<void>>();
+  /** Set when the log's directory failed: every operation throws it until a restart. */
+  private offlineError: KafkaStorageError | undefined;
   /** What recovery did when this log was opened. */
   readonly recovery: LogRecovery;
 
@@ -78,6 +99,20 @@ export class Log {
     this.logEndOffset = state.logEndOffset;
     this.recoveryPoint = state.recoveryPoint;
     this.flusher = new LogFlusher(this, () => this.segments, this.now);
+    this.logger = opts.logger ?? silentLogger;
+    this.onLogDirFailure = opts.onLogDirFailure;
+    this.deleter = new SegmentDeleter(opts.scheduler ?? timerScheduler, (err) => this.ioFailure('delete segment files of', err));
+  }
+
+  /**
+   * A partition whose log cannot be opened because its directory is offline (found so at
+   * startup): every operation throws KAFKA_STORAGE_ERROR; offsets read 0.
+   */
+  static offline(topicPartition: TopicPartition, error: KafkaStorageError): Log {
+    const log = new Log('', { ...topicPartition }, defaultLogConfig, [], { logStartOffset: 0, logEndOffset: 0, recoveryPoint: 0, recovery: NO_RECOVERY }, {});
+    log.offlineError = error;
+    log.closed = true;
+    return log;
   }
 
   /** Opens (creating if needed) the partition folder `dir` and recovers it. */
@@ -99,6 +134,56 @@ export class Log {
 
   private get activeSegment(): LogSegment {
     return this.segments[this.segments.length - 1];
+  }
+
+  /** The log directory (the parent of the partition folder); '' for an offline placeholder. */
+  get parentDir(): string {
+    return this.dir === '' ? '' : dirname(this.dir);
+  }
+
+  /** The error every operation throws since the log's directory failed; undefined while online. */
+  get offline(): KafkaStorageError | undefined {
+    return this.offlineError;
+  }
+
+  private get name(): string {
+    return `${this.topicPartition.topic}-${this.topicPartition.partition}`;
+  }
+
+  private checkOnline(): void {
+    if (this.offlineError) throw this.offlineError;
+  }
+
+  /**
+   * Maps an error of a file-system call to what the caller throws (Kafka's
+   * maybeHandleIOException). A bug (not an I/O error) passes through. A disk-full error of an
+   * operation that was undone is a refusal: KAFKA_STORAGE_ERROR, the directory stays online.
+   * Anything else leaves the files in a state only recovery can judge: the directory goes
+   * offline (every log in it, through onLogDirFailure) until a restart.
+   */
+  private ioFailure(what: string, err: unknown, undone = false): Error {
+    if (isKafkaStorageError(err)) return err;
+    if (!isIoError(err)) return err as Error;
+    if (undone && isDiskFull(err)) return new KafkaStorageError(`${what} ${this.name} failed: ${err.message}`, false, { cause: err });
+    if (!this.offlineError) {
+      if (this.onLogDirFailure) this.onLogDirFailure(`${what} ${this.name}`, err);
+      else this.markOffline(new KafkaStorageError(`${what} ${this.name} failed: ${err.message}`, true, { cause: err }));
+    }
+    return this.offlineError ?? new KafkaStorageError(`${what} ${this.name} failed: ${err.message}`, true, { cause: err });
+  }
+
+  /**
+   * The log's directory failed: from now on every operation throws `error`. Descriptors are
+   * closed (after any fsync in flight), nothing is flushed or written; appends waiting for an
+   * fsync are failed. Files stay as they are for recovery at the next start.
+   */
+  markOffline(error: KafkaStorageError): void {
+    if (this.offlineError) return;
+    this.offlineError = error;
+    this.flusher.fail(error);
+    this.cache.clear();
+    this.deleter.abandon();
+    for (const s of this.segments) void s.release().catch(noop);
   }
 
   /** Resizes the in-memory tail (LogManager shares one budget among all logs). */
@@ -124,6 +209,7 @@ export class Log {
    * the bytes; a buffer that is not whole batches is a bug and throws.
    */
   append(batches: Buffer): AppendInfo {
+    this.checkOnline();
     if (this.closed) throw new Error(`log ${this.dir} is closed`);
     const firstOffset = this.logEndOffset;
     let next = firstOffset;
@@ -140,10 +226,32 @@ export class Log {
     }
     if (pos === 0) throw new Error('append: no record batch');
     const lastOffset = next - 1;
-    this.maybeRoll(batches.length, maxTimestamp, lastOffset).append(batches);
+    const segment = this.maybeRoll(batches.length, maxTimestamp, lastOffset);
+    try {
+      segment.append(batches);
+    } catch (err) {
+      // LogSegment.append cut a partial write back, or threw the error of failing to.
+      throw this.ioFailure('append to', err, true);
+    }
     this.logEndOffset = next;
     this.cache.append(batches);
-    return { firstOffset, lastOffset, flushed: this.flusher.afterAppend(this.config.flushIntervalMessages, this.config.flushIntervalMs) };
+    const flushed = this.flusher.afterAppend(this.config.flushIntervalMessages, this.config.flushIntervalMs);
+    return { firstOffset, lastOffset, flushed: flushed && this.failOnFlushError(flushed) };
+  }
+
+  /**
+   * A failed fsync takes the directory offline: what the OS dropped cannot be known. Appends
+   * sharing a flush share the wrapped promise too.
+   */
+  private failOnFlushError(flush: Promise<void>): Promise<void> {
+    let wrapped = this.wrappedFlushes.get(flush);
+    if (!wrapped) {
+      wrapped = flush.catch((err: unknown) => {
+        throw this.ioFailure('fsync of', err);
+      });
+      this.wrappedFlushes.set(flush, wrapped);
+    }
+    return wrapped;
   }
 
   /** Kafka's shouldRoll: size, age (segment.ms), full indexes, offsets beyond int32 of the base. */
@@ -163,24 +271,44 @@ export class Log {
     return this.activeSegment;
   }
 
-  /** Starts a new active segment at the log end offset; the old one is sealed and fsynced in the background. */
+  /**
+   * Starts a new active segment at the log end offset; the old one is sealed and fsynced in the
+   * background. A full disk while creating the new segment or writing the old one's indexes
+   * undoes the roll and throws KAFKA_STORAGE_ERROR with the directory still online.
+   */
   roll(): void {
+    this.checkOnline();
     const active = this.activeSegment;
-    if (active.size === 0 && active.baseOffset === this.logEndOffset) return;
-    if (active.size === 0) {
-      this.segments.pop();
-      void active.deleteFiles().catch(noop);
-    } else {
-      active.seal();
+    // Invariant: the log end offset is the active segment's next offset, so an empty active
+    // segment already starts at the log end.
+    if (active.size === 0) return;
+    let next: LogSegment;
+    try {
+      next = LogSegment.create(this.dir, this.logEndOffset, this.config, this.fs, this.now());
+    } catch (err) {
+      throw this.ioFailure('roll of', err, true);
     }
-    this.segments.push(LogSegment.create(this.dir, this.logEndOffset, this.config, this.fs, this.now()));
+    try {
+      active.seal();
+    } catch (err) {
+      try {
+        next.closeFd();
+        this.fs.unlinkSync(next.path('.log'));
+        active.unseal();
+      } catch (undoErr) {
+        throw this.ioFailure('roll of', undoErr);
+      }
+      throw this.ioFailure('roll of', err, true);
+    }
+    this.segments.push(next);
     // Like Kafka's flush of the rolled segment: bounds what recovery must scan after a crash.
     this.flush().catch(noop);
   }
 
   /** fsyncs everything appended so far and advances the recovery point (see LogFlusher). */
   flush(): Promise<void> {
-    return this.flusher.flush();
+    if (this.offlineError) return Promise.reject(this.offlineError);
+    return this.failOnFlushError(this.flusher.flush());
   }
 
   /**
@@ -189,13 +317,21 @@ export class Log {
    * `maxOffset` (default: the log end offset). null when `offset` is out of range.
    */
   read(offset: number, maxBytes: number, opts: { maxOffset?: number; minOneBatch?: boolean } = {}): ReadInfo | null {
+    this.checkOnline();
     if (offset < this.logStartOffset || offset > this.logEndOffset || this.segments.length === 0) return null;
     const maxOffset = Math.min(opts.maxOffset ?? this.logEndOffset, this.logEndOffset);
     const minOneBatch = opts.minOneBatch ?? true;
     if (offset >= maxOffset) return { batches: [], size: 0 };
     const cached = this.cache.read(offset, maxBytes, maxOffset, minOneBatch);
     if (cached) return cached;
+    try {
+      return this.readSegments(offset, maxBytes, maxOffset, minOneBatch);
+    } catch (err) {
+      throw this.ioFailure('read of', err);
+    }
+  }
 
+  private readSegments(offset: number, maxBytes: number, maxOffset: number, minOneBatch: boolean): ReadInfo {
     const batches: Buffer[] = [];
     let size = 0;
     for (let i = this.segmentIndexFor(offset); i < this.segments.length; i++) {
@@ -242,91 +378,137 @@ export class Log {
 
   /** ListOffsets by timestamp: the first offset (≥ logStartOffset) whose record timestamp is ≥ `ts`. */
   offsetForTimestamp(ts: number): { offset: number; timestamp: number } | null {
-    for (let i = this.segmentIndexFor(this.logStartOffset); i < this.segments.length; i++) {
-      const segment = this.segments[i];
-      if (segment.maxTimestampSoFar < ts) continue;
-      // Records up to the time index entry's offset are all older than `ts`.
-      const from = Math.max(segment.timeIndex.lookupBefore(ts).offset, this.logStartOffset);
-      for (const b of segment.headersFrom(segment.offsetIndex.lookup(from).position)) {
-        if (b.lastOffset < this.logStartOffset || b.maxTimestamp < ts) continue;
-        const found = firstRecordAtOrAfter(segment.readAt(b.position, b.size), ts, this.logStartOffset);
-        if (found) return found;
+    this.checkOnline();
+    try {
+      for (let i = this.segmentIndexFor(this.logStartOffset); i < this.segments.length; i++) {
+        const segment = this.segments[i];
+        if (segment.maxTimestampSoFar < ts) continue;
+        // Records up to the time index entry's offset are all older than `ts`.
+        const from = Math.max(segment.timeIndex.lookupBefore(ts).offset, this.logStartOffset);
+        for (const b of segment.headersFrom(segment.offsetIndex.lookup(from).position)) {
+          if (b.lastOffset < this.logStartOffset || b.maxTimestamp < ts) continue;
+          const found = firstRecordAtOrAfter(segment.readAt(b.position, b.size), ts, this.logStartOffset);
+          if (found) return found;
+        }
       }
+      return null;
+    } catch (err) {
+      throw this.ioFailure('read of', err);
     }
-    return null;
   }
 
   /** ListOffsets MAX_TIMESTAMP: the record with the largest timestamp (first one on ties); -1/-1 when empty. */
   maxTimestampAndOffset(): { offset: number; timestamp: number } {
+    this.checkOnline();
     let best: LogSegment | undefined;
     for (const s of this.segments) if (s.maxTimestampSoFar >= 0 && (!best || s.maxTimestampSoFar > best.maxTimestampSoFar)) best = s;
     if (!best) return { offset: -1, timestamp: -1 };
     const timestamp = best.maxTimestampSoFar;
-    const batch = best.translateOffset(best.offsetOfMaxTimestampSoFar);
-    const offset = batch ? offsetOfTimestamp(best.readAt(batch.position, batch.size), timestamp) : best.offsetOfMaxTimestampSoFar;
-    return { offset, timestamp };
+    try {
+      const batch = best.translateOffset(best.offsetOfMaxTimestampSoFar);
+      const offset = batch ? offsetOfTimestamp(best.readAt(batch.position, batch.size), timestamp) : best.offsetOfMaxTimestampSoFar;
+      return { offset, timestamp };
+    } catch (err) {
+      throw this.ioFailure('read of', err);
+    }
   }
 
   /** DeleteRecords: moves logStartOffset up to `offset` and deletes the segments wholly below it. */
   deleteRecordsBefore(offset: number): void {
+    this.checkOnline();
     if (offset > this.logEndOffset) throw new RangeError(`deleteRecordsBefore(${offset}) beyond log end offset ${this.logEndOffset}`);
     if (offset <= this.logStartOffset) return;
     this.logStartOffset = offset;
-    this.deleteSegmentsWhile((_, next) => next.baseOffset <= this.logStartOffset);
+    this.deleteOldSegmentsBy(logStartOffsetBreach(offset));
   }
 
   /**
-   * Kafka's deleteOldSegments: by retention.ms (segment max timestamp older than now minus it),
-   * then retention.bytes (oldest segments while the log stays above it), then segments below the
-   * log start offset. The active segment is never deleted. Nothing when cleanup.policy lacks delete.
+   * Kafka's deleteOldSegments, run every log.retention.check.interval.ms: segments wholly below
+   * the log start offset, then (when cleanup.policy has delete) the oldest segments while the log
+   * exceeds retention.bytes, then those whose largest record timestamp is older than
+   * retention.ms. The active segment is included: when every record has expired the log rolls
+   * and empties, keeping its offsets (log start = log end). Returns the segments deleted; their
+   * files go after file.delete.delay.ms (see deleteSegmentFiles).
    */
-  enforceRetention(now: number): void {
-    if (this.config.delete === false) return;
-    const { retentionMs, retentionBytes } = this.config;
-    if (retentionMs >= 0) {
-      this.deleteSegmentsWhile((s) => now - (s.maxTimestampSoFar >= 0 ? s.maxTimestampSoFar : s.created) > retentionMs);
-    }
-    if (retentionBytes >= 0) {
-      let excess = this.size - retentionBytes;
-      this.deleteSegmentsWhile((s) => {
-        if (excess - s.size < 0) return false;
-        excess -= s.size;
-        return true;
-      });
-    }
-    this.deleteSegmentsWhile((_, next) => next.baseOffset <= this.logStartOffset);
+  deleteOldSegments(now: number): number {
+    this.checkOnline();
+    let deleted = this.deleteOldSegmentsBy(logStartOffsetBreach(this.logStartOffset));
+    if (this.config.delete === false) return deleted;
+    const bySize = retentionSizeBreach(this.size, this.config.retentionBytes);
+    if (bySize) deleted += this.deleteOldSegmentsBy(bySize);
+    const byTime = retentionMsBreach(now, this.config.retentionMs);
+    if (byTime) deleted += this.deleteOldSegmentsBy(byTime);
+    return deleted;
   }
 
-  /** Deletes segments from the oldest while `predicate` holds, never the active one. */
-  private deleteSegmentsWhile(predicate: (segment: LogSegment, next: LogSegment) => boolean): void {
-    let n = 0;
-    while (n < this.segments.length - 1 && predicate(this.segments[n], this.segments[n + 1])) n++;
-    if (n === 0) return;
-    for (const s of this.segments.splice(0, n)) void s.deleteFiles().catch(noop);
+  private deleteOldSegmentsBy(rule: RetentionRule): number {
+    const n = countDeletable(this.segments, rule.predicate);
+    if (n === 0) return 0;
+    // A log always has a segment: when all go, a new one starts at the log end offset first,
+    // so offsets continue where they were (a full disk refuses the roll: nothing is deleted).
+    if (n === this.segments.length) this.roll();
+    const removed = this.segments.splice(0, n);
     this.logStartOffset = Math.max(this.logStartOffset, this.segments[0].baseOffset);
     if (this.recoveryPoint < this.logStartOffset) this.recoveryPoint = Math.min(this.logStartOffset, this.logEndOffset);
+    this.logger.info(
+      { partition: this.name, segments: removed.map((s) => s.baseOffset), bytes: removed.reduce((b, s) => b + s.size, 0), logStartOffset: this.logStartOffset },
+      `${this.name}: deleting ${n} segment(s) from offset ${removed[0].baseOffset} to ${removed[n - 1].nextOffset - 1} due to ${rule.reason}; log start offset now ${this.logStartOffset}`,
+    );
+    this.deleteSegmentFiles(removed);
+    return n;
+  }
+
+  /**
+   * Kafka's asynchronous deleteSegmentFiles, for segments the caller has already taken out of
+   * this log's segment list (retention, truncation, and the cleaner's swap): their files are
+   * renamed `<name>.deleted` now and removed file.delete.delay.ms later. Until then their
+   * descriptors stay open, so a reader that took a segment before it left still reads it, and a
+   * crash leaves only `.deleted` files, which the next start removes. The renames happen in the
+   * order given (oldest first for retention, newest first for truncation), so a crash between
+   * two of them leaves a log without holes. A failed rename takes the directory offline.
+   */
+  deleteSegmentFiles(segments: readonly LogSegment[]): void {
+    try {
+      this.deleter.deleteLater(segments, this.config.fileDeleteDelayMs ?? DEFAULT_FILE_DELETE_DELAY_MS);
+    } catch (err) {
+      throw this.ioFailure('delete segment files of', err);
+    }
+  }
+
+  /** Segments renamed `.deleted` whose files are not removed yet (tests). */
+  get segmentsPendingDeletion(): number {
+    return this.deleter.pendingSegments;
   }
 
   /**
    * Removes everything from `offset` on (at batch granularity: the batch holding `offset` goes
-   * too, so the log end offset may land below `offset` if it is inside a batch).
+   * too, so the log end offset may land below `offset` if it is inside a batch). Later segments
+   * are deleted newest first and the one holding `offset` is cut last, so a crash at any point
+   * leaves a log whose offsets run without a gap.
    */
   truncateTo(offset: number): void {
+    this.checkOnline();
     if (offset < 0) throw new RangeError(`truncateTo(${offset})`);
     if (offset >= this.logEndOffset) return;
     this.flusher.truncated();
     this.cache.clear();
-    if (offset < this.logStartOffset) {
-      for (const s of this.segments) void s.deleteFiles().catch(noop);
-      this.segments = [LogSegment.create(this.dir, offset, this.config, this.fs, this.now())];
-      this.logStartOffset = offset;
-    } else {
-      while (this.segments.length > 1 && this.activeSegment.baseOffset > offset) {
-        void this.segments.pop()!.deleteFiles().catch(noop);
+    try {
+      if (offset < this.logStartOffset) {
+        const all = this.segments.reverse();
+        this.segments = [];
+        this.deleteSegmentFiles(all);
+        this.segments = [LogSegment.create(this.dir, offset, this.config, this.fs, this.now())];
+        this.logStartOffset = offset;
+      } else {
+        const later: LogSegment[] = [];
+        while (this.segments.length > 1 && this.activeSegment.baseOffset > offset) later.push(this.segments.pop()!);
+        this.deleteSegmentFiles(later);
+        const active = this.activeSegment;
+        active.reactivate();
+        active.truncateTo(offset);
       }
-      const active = this.activeSegment;
-      active.reactivate();
-      active.truncateTo(offset);
+    } catch (err) {
+      throw this.ioFailure('truncation of', err);
     }
     this.logEndOffset = this.activeSegment.nextOffset;
     if (this.logStartOffset > this.logEndOffset) this.logStartOffset = this.logEndOffset;
@@ -335,40 +517,52 @@ export class Log {
 
   updateConfig(config: LogConfig): void {
     this.config = config;
-    this.activeSegment.updateSettings(config);
+    if (!this.offlineError) this.activeSegment.updateSettings(config);
   }
 
-  /** Flushes, writes the active segment's indexes, closes the files. */
+  /**
+   * Flushes, writes the active segment's indexes, closes the files, and removes the files of
+   * deleted segments still waiting (no reader is left). An offline log only lets go of its
+   * descriptors: nothing is written to a failed directory.
+   */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    if (this.offlineError) return;
     try {
       await this.flusher.closeWith(async () => {
         await this.flush();
         for (const s of this.segments) await s.close();
         this.recoveryPoint = this.logEndOffset;
       });
+      await this.deleter.deleteAllNow();
+    } catch (err) {
+      throw this.ioFailure('close of', err);
     } finally {
       this.cache.clear();
     }
   }
 
-  /** Closes the files and removes the partition folder. */
-  async delete(): Promise<void> {
+  /**
+   * For deleting the partition: closes the descriptors without flushing anything (the owner
+   * removes the folder). Appends waiting for a timed flush are released.
+   */
+  async closeForDeletion(): Promise<void> {
     this.closed = true;
     this.flusher.cancel();
+    this.deleter.abandon();
+    this.cache.clear();
+    if (this.offlineError) return;
     const flushing = this.flusher.inFlight;
     if (flushing) await flushing.catch(noop);
-    await Promise.all(this.segments.map((s) => s.deleteFiles()));
-    this.segments = [];
-    this.cache.clear();
-    this.fs.rmSync(this.dir);
+    await Promise.all(this.segments.map((s) => s.release()));
   }
 
   /** Test hook for crash simulation: drop the file descriptors without flushing or writing indexes. */
   abandon(): void {
     this.closed = true;
     this.flusher.cancel();
+    this.deleter.abandon();
     for (const s of this.segments) s.closeFd();
   }
 }

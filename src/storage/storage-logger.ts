@@ -1,14 +1,16 @@
 /**
- * What the storage layer needs from the broker's logger: it reports data it had to cut or delete
- * (recovery of a torn tail, stray logs) at warn, and routine recovery at info. A pino Logger fits;
- * tests pass a recorder.
+ * What the storage layer needs from the broker's logger: a log directory that failed at error,
+ * data it had to cut or set aside (recovery of a torn tail, stray logs) at warn, routine recovery
+ * and retention at info. A pino Logger fits; tests pass a recorder.
  */
 export interface StorageLogger {
+  error(fields: Record<string, unknown>, message: string): void;
   info(fields: Record<string, unknown>, message: string): void;
   warn(fields: Record<string, unknown>, message: string): void;
 }
 
 export const silentLogger: StorageLogger = {
+  error: () => undefined,
   info: () => undefined,
   warn: () => undefined,
 };

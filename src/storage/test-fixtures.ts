@@ -2,10 +2,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildRecordBatch } from '../protocol/records/records.js';
-import { type FileSystem, nodeFileSystem } from './file-system.js';
+import { type FileSystem, errnoError, nodeFileSystem } from './file-system.js';
 import { type LogConfig, defaultLogConfig } from './log-config.js';
+import type { Scheduler } from './scheduler.js';
 
-/** Shared by the storage tests only: temp folders, batches, a counting file system. */
+/** Shared by the storage tests only: temp folders, batches, file systems that count or fail, a manual scheduler. */
 
 export function tempDir(): { dir: string; cleanup: () => void } {
   const dir = mkdtempSync(join(tmpdir(), 'brook-storage-'));
@@ -126,4 +127,145 @@ function noSpace(syscall: string, path?: string): NodeJS.ErrnoException {
   err.syscall = syscall;
   if (path) err.path = path;
   return err;
+}
+
+/** Runs scheduled tasks when the test says so (file.delete.delay.ms without waiting). */
+export class ManualScheduler implements Scheduler {
+  private readonly tasks: { delayMs: number; task: () => void; done: boolean }[] = [];
+
+  scheduleOnce(delayMs: number, task: () => void): () => void {
+    const entry = { delayMs, task, done: false };
+    this.tasks.push(entry);
+    return () => {
+      entry.done = true;
+    };
+  }
+
+  /** Delays of the tasks still waiting. */
+  get pending(): number[] {
+    return this.tasks.filter((t) => !t.done).map((t) => t.delayMs);
+  }
+
+  /** Runs every waiting task, as if its delay had passed; returns how many ran. */
+  runAll(): number {
+    let n = 0;
+    for (const t of this.tasks.splice(0)) {
+      if (t.done) continue;
+      t.done = true;
+      t.task();
+      n++;
+    }
+    return n;
+  }
+}
+
+/** The FileSystem calls FaultyFileSystem can fail. */
+export type FsOp = 'open' | 'write' | 'read' | 'ftruncate' | 'fdatasync' | 'fsync' | 'rename' | 'unlink' | 'mkdir' | 'rm';
+
+interface Fault {
+  op: FsOp;
+  code: string;
+  /** Only calls on a path (or a descriptor opened on one) matching this. */
+  path?: RegExp;
+  /** Calls left to fail; Infinity for every one. */
+  times: number;
+}
+
+/**
+ * node:fs with injected failures, for the storage layer's fault paths: `fail('write', 'EIO')`
+ * makes the next write fail with EIO (before writing anything); `crashAfter = n` lets n more
+ * mutating calls through and fails every later one, as if the process had died there (each
+ * call is atomic: a crash falls between two of them). Descriptors remember their path, so a
+ * fault can target the files of one partition.
+ */
+export class FaultyFileSystem implements FileSystem {
+  private readonly faults: Fault[] = [];
+  private readonly paths = new Map<number, string>();
+  /** Mutating calls let through while crashAfter is set. */
+  mutations = 0;
+  crashAfter: number | undefined;
+  /** Every mutating call let through, `op path` (for a crash test's failure message). */
+  readonly journal: string[] = [];
+
+  fail(op: FsOp, code: string, opts: { path?: RegExp; times?: number } = {}): void {
+    this.faults.push({ op, code, times: opts.times ?? 1, ...(opts.path ? { path: opts.path } : {}) });
+  }
+
+  clear(): void {
+    this.faults.length = 0;
+    this.crashAfter = undefined;
+    this.mutations = 0;
+  }
+
+  private check(op: FsOp, path: string, mutating: boolean): void {
+    if (mutating && this.crashAfter !== undefined) {
+      if (this.mutations >= this.crashAfter) throw errnoError('EIO', `simulated crash before ${op} ${path}`, path);
+      this.mutations++;
+      this.journal.push(`${op} ${path}`);
+    }
+    const i = this.faults.findIndex((f) => f.op === op && (!f.path || f.path.test(path)));
+    if (i < 0) return;
+    const fault = this.faults[i];
+    if (--fault.times <= 0) this.faults.splice(i, 1);
+    throw errnoError(fault.code, `injected ${fault.code} on ${op} '${path}'`, path);
+  }
+
+  private pathOf(fd: number): string {
+    return this.paths.get(fd) ?? `fd ${fd}`;
+  }
+
+  openSync(path: string, flags: string): number {
+    this.check('open', path, flags !== 'r' && flags !== 'r+');
+    const fd = nodeFileSystem.openSync(path, flags);
+    this.paths.set(fd, path);
+    return fd;
+  }
+  closeSync(fd: number): void {
+    this.paths.delete(fd);
+    nodeFileSystem.closeSync(fd);
+  }
+  writeSync(fd: number, buf: Uint8Array, offset: number, length: number, position: number): number {
+    this.check('write', this.pathOf(fd), true);
+    return nodeFileSystem.writeSync(fd, buf, offset, length, position);
+  }
+  readSync(fd: number, buf: Uint8Array, offset: number, length: number, position: number): number {
+    this.check('read', this.pathOf(fd), false);
+    return nodeFileSystem.readSync(fd, buf, offset, length, position);
+  }
+  fstatSize = nodeFileSystem.fstatSize;
+  ftruncateSync(fd: number, length: number): void {
+    this.check('ftruncate', this.pathOf(fd), true);
+    nodeFileSystem.ftruncateSync(fd, length);
+  }
+  async fdatasync(fd: number): Promise<void> {
+    this.check('fdatasync', this.pathOf(fd), true);
+    await nodeFileSystem.fdatasync(fd);
+  }
+  async fsync(fd: number): Promise<void> {
+    this.check('fsync', this.pathOf(fd), true);
+    await nodeFileSystem.fsync(fd);
+  }
+  fsyncSync(fd: number): void {
+    this.check('fsync', this.pathOf(fd), true);
+    nodeFileSystem.fsyncSync(fd);
+  }
+  renameSync(from: string, to: string): void {
+    this.check('rename', from, true);
+    nodeFileSystem.renameSync(from, to);
+  }
+  unlinkSync(path: string): void {
+    this.check('unlink', path, true);
+    nodeFileSystem.unlinkSync(path);
+  }
+  readdirSync = nodeFileSystem.readdirSync;
+  mkdirSync(path: string): void {
+    this.check('mkdir', path, !nodeFileSystem.isDirectory(path));
+    nodeFileSystem.mkdirSync(path);
+  }
+  rmSync(path: string): void {
+    this.check('rm', path, true);
+    nodeFileSystem.rmSync(path);
+  }
+  existsSync = nodeFileSystem.existsSync;
+  isDirectory = nodeFileSystem.isDirectory;
 }
