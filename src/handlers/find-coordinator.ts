@@ -7,9 +7,12 @@
 // disabled, and so is any other key type. v0-3 look up one `key` and answer at the top level;
 // v4+ batch `coordinatorKeys` with one result each. The coordinator being loaded is not an error
 // here: requests sent to it get COORDINATOR_LOAD_IN_PROGRESS. Every answer carries an error
-// message, as Kafka's (Errors.message()): "NONE" for a found coordinator.
+// message, as Kafka's (Errors.message()): "NONE" for a found coordinator. A group whose
+// `__consumer_offsets` partition is on an offline log directory has no coordinator:
+// COORDINATOR_NOT_AVAILABLE, as Kafka answers for a partition without a leader.
 import { defineHandler, type RequestContext } from './handler.js';
 import { ErrorCode } from '../protocol/errors.js';
+import { offsetsPartitionFor } from '../coordinator/offsets-topic.js';
 import type {
   FindCoordinatorRequest,
   FindCoordinatorResponse,
@@ -33,23 +36,32 @@ function noNode(errorCode: ErrorCode, errorMessage: string): Found {
   return { errorCode, errorMessage, nodeId: -1, host: '', port: -1 };
 }
 
-async function lookup(keyType: number, ctx: RequestContext): Promise<Found> {
+/** The answer for each key (one lookup serves every key of a batch: only offline partitions differ). */
+async function lookup(keyType: number, ctx: RequestContext): Promise<(key: string) => Found> {
   switch (keyType) {
     case KEY_TYPE_GROUP: {
+      let topic;
       try {
-        await ctx.broker.offsetsTopic.topic();
+        topic = await ctx.broker.offsetsTopic.topic();
       } catch (err) {
         // __consumer_offsets cannot be created (disk full): Kafka's answer while the topic is missing.
         if (typeof (err as { errorCode?: unknown }).errorCode !== 'number') throw err;
-        return noNode(ErrorCode.COORDINATOR_NOT_AVAILABLE, (err as Error).message);
+        const missing = noNode(ErrorCode.COORDINATOR_NOT_AVAILABLE, (err as Error).message);
+        return () => missing;
       }
       const { nodeId, advertised } = ctx.broker;
-      return { errorCode: ErrorCode.NONE, errorMessage: 'NONE', nodeId, host: advertised.host, port: advertised.port };
+      const found: Found = { errorCode: ErrorCode.NONE, errorMessage: 'NONE', nodeId, host: advertised.host, port: advertised.port };
+      const unavailable = noNode(ErrorCode.COORDINATOR_NOT_AVAILABLE, 'The coordinator is not available.');
+      return (key) => (topic.partitions[offsetsPartitionFor(key, topic.partitions.length)]?.offline ? unavailable : found);
     }
-    case KEY_TYPE_TRANSACTION:
-      return noNode(ErrorCode.COORDINATOR_NOT_AVAILABLE, 'The coordinator is not available.');
-    default:
-      return noNode(ErrorCode.INVALID_REQUEST, `Unsupported key type ${keyType}.`);
+    case KEY_TYPE_TRANSACTION: {
+      const unavailable = noNode(ErrorCode.COORDINATOR_NOT_AVAILABLE, 'The coordinator is not available.');
+      return () => unavailable;
+    }
+    default: {
+      const invalid = noNode(ErrorCode.INVALID_REQUEST, `Unsupported key type ${keyType}.`);
+      return () => invalid;
+    }
   }
 }
 
@@ -59,12 +71,11 @@ export const findCoordinatorHandler = defineHandler<FindCoordinatorRequest, Find
   minVersion: 0,
   maxVersion: 6,
   async handle(req, ctx) {
-    // The answer depends only on the key type: one lookup serves every key of a batch.
-    const found = await lookup(req.keyType, ctx);
-    if (ctx.apiVersion < BATCHED_FROM) return { throttleTimeMs: 0, ...found };
+    const answerFor = await lookup(req.keyType, ctx);
+    if (ctx.apiVersion < BATCHED_FROM) return { throttleTimeMs: 0, ...answerFor(req.key) };
     return {
       throttleTimeMs: 0,
-      coordinators: req.coordinatorKeys.map((key): FindCoordinatorResponseCoordinator => ({ key, ...found })),
+      coordinators: req.coordinatorKeys.map((key): FindCoordinatorResponseCoordinator => ({ key, ...answerFor(key) })),
     };
   },
 });

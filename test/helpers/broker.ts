@@ -12,6 +12,7 @@ import pino from 'pino';
 import { createBroker, type Broker, type BrokerHooks } from '../../src/broker.js';
 import { loadBrokerConfig } from '../../src/config/load-broker-config.js';
 import type { FileSystem } from '../../src/storage/file-system.js';
+import type { Scheduler } from '../../src/storage/scheduler.js';
 import { freePort } from './ports.js';
 
 export type BrokerSettings = Record<string, string | number | boolean | readonly string[]>;
@@ -25,6 +26,10 @@ export interface TestBrokerOptions {
   logLevel?: string;
   /** The broker's file system (default node:fs): a full disk, a failing write. */
   fs?: FileSystem;
+  /** Runs the storage layer's delayed deletions (file.delete.delay.ms): a test can hold them. */
+  scheduler?: Scheduler;
+  /** More log directories after the data dir (log.dirs); the caller removes them. */
+  extraLogDirs?: readonly string[];
 }
 
 /** One captured pino line. */
@@ -54,6 +59,8 @@ export class TestBroker {
     private readonly ownsDir: boolean,
     logLevel: string,
     private readonly fs: FileSystem | undefined,
+    private readonly scheduler: Scheduler | undefined,
+    private readonly extraLogDirs: readonly string[],
   ) {
     const sink = new Writable({
       write: (chunk: Buffer, _enc, done) => {
@@ -67,7 +74,7 @@ export class TestBroker {
   }
 
   static async start(opts: TestBrokerOptions = {}): Promise<TestBroker> {
-    const tb = new TestBroker(opts.dataDir ?? tempDir(), opts.settings ?? {}, opts.dataDir === undefined, opts.logLevel ?? 'warn', opts.fs);
+    const tb = new TestBroker(opts.dataDir ?? tempDir(), opts.settings ?? {}, opts.dataDir === undefined, opts.logLevel ?? 'warn', opts.fs, opts.scheduler, opts.extraLogDirs ?? []);
     await tb.startAgain();
     return tb;
   }
@@ -96,9 +103,9 @@ export class TestBroker {
     if (this.fixedPort === 0) this.fixedPort = await freePort();
     const config = loadBrokerConfig({
       overrides: this.settings,
-      flags: { port: String(this.fixedPort), host: 'localhost', dataDir: this.dataDir },
+      flags: { port: String(this.fixedPort), host: 'localhost', dataDir: [this.dataDir, ...this.extraLogDirs].join(',') },
     });
-    this.current = await createBroker(config, this.logger, { ...hooks, ...(this.fs ? { fs: this.fs } : {}) });
+    this.current = await createBroker(config, this.logger, { ...hooks, ...(this.fs ? { fs: this.fs } : {}), ...(this.scheduler ? { scheduler: this.scheduler } : {}) });
     this.fixedPort = this.current.port;
     if (!hooks) await this.current.ready;
   }
