@@ -180,11 +180,16 @@ async function compose(
     // Logs found at startup are recovered with the broker's defaults until their topic's own
     // settings are applied (Cluster.open), so storage never guesses Kafka's defaults itself.
     const recoveryStarted = performance.now();
-    logs = await LogManager.open(config.logDirs, { defaultConfig: configs.defaultLogConfig, fs: metrics ? timedFileSystem(fs, metrics.fsync) : fs, logger: log, unusableDirs: unusable, ...(hooks.scheduler ? { scheduler: hooks.scheduler } : {}) });
-    undo.push(() => logs.close());
     // The metadata files live in the first directory: without it the broker cannot know its topics.
-    const metadataDirFailure = logs.logDirFailure(config.dataDir);
-    if (metadataDirFailure) throw metadataDirFailure.cause;
+    logs = await LogManager.open(config.logDirs, {
+      defaultConfig: configs.defaultLogConfig,
+      fs: metrics ? timedFileSystem(fs, metrics.fsync) : fs,
+      logger: log,
+      unusableDirs: unusable,
+      requiredDir: config.dataDir,
+      ...(hooks.scheduler ? { scheduler: hooks.scheduler } : {}),
+    });
+    undo.push(() => logs.close());
     // The same figures as the CLI's recovery line; what was cut was warned about per log.
     const { logs: found, records, cleanShutdown, segmentsRecovered, bytesTruncated, recordsDropped, segmentsDeleted } = logs.recovery;
     log.info({ logs: found, records, cleanShutdown, segmentsRecovered, bytesTruncated, recordsDropped, segmentsDeleted, ms: elapsedMs(recoveryStarted) }, 'logs recovered');

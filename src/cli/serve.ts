@@ -75,8 +75,10 @@ export async function serve(config: BrokerConfig, options: ServeOptions): Promis
   }
   started = true;
   if (broker.recovery && broker.recovery.logs > 0) process.stdout.write(`${recoveryLine(broker.recovery)}\n`);
-  process.stdout.write(`Brook is listening on ${broker.bootstrap} (data in ${config.dataDir})\n`);
-  if (broker.metricsUrl) process.stdout.write(`Metrics on ${broker.metricsUrl}/metrics, health on /healthz and /readyz\n`);
+  process.stdout.write(`Brook is listening on ${broker.bootstrap} (data in ${config.logDirs.join(', ')})
+`);
+  if (broker.metricsUrl) process.stdout.write(`Metrics on ${broker.metricsUrl}/metrics, health on /healthz and /readyz
+`);
 
   const signal = await stopSignal;
   process.stderr.write(`brook: ${signal} received, stopping (send it again to exit at once)\n`);

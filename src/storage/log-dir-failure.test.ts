@@ -66,6 +66,29 @@ test('a full disk during a roll (new segment or sealed indexes) undoes the roll;
   }
 });
 
+test('on a full disk retention still frees space: when the expired active segment cannot be rolled, the others go', async () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    const fs = new FaultyFileSystem();
+    const log = await Log.open(join(dir, 't-0'), { topic: 't', partition: 0 }, cfg, { fs, scheduler: new ManualScheduler() });
+    for (let i = 0; i < 60; i++) log.append(batch(3, { ts: 1000 }));
+    const segments = log.numberOfSegments;
+    assert.ok(segments > 2);
+    log.updateConfig({ ...cfg, retentionMs: 10 });
+    fs.fail('write', 'ENOSPC', { path: /\.timeindex$/ }); // sealing the active segment
+    assert.equal(log.deleteOldSegments(5000), segments - 1);
+    assert.equal(log.offline, undefined);
+    assert.equal(log.numberOfSegments, 1);
+    assert.equal(log.logEndOffset, 180);
+    // With space again, the next run empties the log.
+    assert.equal(log.deleteOldSegments(5000), 1);
+    assert.equal(log.logStartOffset, 180);
+    await log.close();
+  } finally {
+    cleanup();
+  }
+});
+
 for (const [what, op, provoke] of [
   ['write', 'write', (log: Log) => log.append(batch(3))],
   ['read', 'read', (log: Log) => log.read(0, 1 << 20)],

@@ -28,6 +28,11 @@ export interface LogManagerOptions {
   scheduler?: Scheduler;
   /** Directories the caller could not create or lock: offline from the start, never touched. */
   unusableDirs?: ReadonlyMap<string, NodeJS.ErrnoException>;
+  /**
+   * A directory the broker cannot run without (the first of log.dirs, which holds the metadata
+   * files): an I/O error loading it makes open() throw that error instead of taking it offline.
+   */
+  requiredDir?: string;
 }
 
 /** What opening the data directories found and did, for the startup banner. */
@@ -111,7 +116,13 @@ export class LogManager {
    */
   static async open(dirs: string | readonly string[], opts: LogManagerOptions = {}): Promise<LogManager> {
     const manager = new LogManager(typeof dirs === 'string' ? [dirs] : dirs, opts);
-    await manager.loadLogs();
+    try {
+      await manager.loadLogs();
+    } catch (err) {
+      // Nothing was written yet: the descriptors go, the files stay for the next start.
+      for (const log of manager.logs.values()) log.abandon();
+      throw err;
+    }
     return manager;
   }
 
@@ -175,7 +186,7 @@ export class LogManager {
         }
         await dir.clearCleanShutdown();
       } catch (err) {
-        if (!isIoError(err)) throw err;
+        if (!isIoError(err) || dir.path === this.opts.requiredDir) throw err;
         this.handleLogDirFailure(dir.path, 'loading the logs', err);
       }
     }
@@ -298,6 +309,8 @@ export class LogManager {
       try {
         log = await Log.open(folder, { topic, partition }, config, this.logOptions(dir));
         await fsyncDir(this.fs, dir.path);
+        // The directory failed (through another log) while this one was being made.
+        if (dir.failure) log.markOffline(dir.failure);
         return log;
       } catch (err) {
         if (!isIoError(err) && !isKafkaStorageError(err)) throw err;

@@ -166,10 +166,11 @@ export class Log {
     if (!isIoError(err)) return err as Error;
     if (undone && isDiskFull(err)) return new KafkaStorageError(`${what} ${this.name} failed: ${err.message}`, false, { cause: err });
     if (!this.offlineError) {
-      if (this.onLogDirFailure) this.onLogDirFailure(`${what} ${this.name}`, err);
-      else this.markOffline(new KafkaStorageError(`${what} ${this.name} failed: ${err.message}`, true, { cause: err }));
+      this.onLogDirFailure?.(`${what} ${this.name}`, err);
+      // Without an owner (or one whose directory had already failed) the log goes alone.
+      if (!this.offlineError) this.markOffline(new KafkaStorageError(`${what} ${this.name} failed: ${err.message}`, true, { cause: err }));
     }
-    return this.offlineError ?? new KafkaStorageError(`${what} ${this.name} failed: ${err.message}`, true, { cause: err });
+    return this.offlineError ?? err;
   }
 
   /**
@@ -442,11 +443,20 @@ export class Log {
   }
 
   private deleteOldSegmentsBy(rule: RetentionRule): number {
-    const n = countDeletable(this.segments, rule.predicate);
+    let n = countDeletable(this.segments, rule.predicate);
     if (n === 0) return 0;
     // A log always has a segment: when all go, a new one starts at the log end offset first,
-    // so offsets continue where they were (a full disk refuses the roll: nothing is deleted).
-    if (n === this.segments.length) this.roll();
+    // so offsets continue where they were. A full disk may refuse the roll (the old segment's
+    // indexes must be written): then all but the active segment go, which frees space.
+    if (n === this.segments.length) {
+      try {
+        this.roll();
+      } catch (err) {
+        if (!isKafkaStorageError(err) || err.logDirOffline) throw err;
+        n--;
+        if (n === 0) return 0;
+      }
+    }
     const removed = this.segments.splice(0, n);
     this.logStartOffset = Math.max(this.logStartOffset, this.segments[0].baseOffset);
     if (this.recoveryPoint < this.logStartOffset) this.recoveryPoint = Math.min(this.logStartOffset, this.logEndOffset);
