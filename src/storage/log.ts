@@ -7,7 +7,7 @@ import { loadLog } from './log-loader.js';
 import { LogSegment } from './log-segment.js';
 import { TailCache } from './tail-cache.js';
 import { type LogRecovery, NO_RECOVERY, type StorageLogger, silentLogger } from './storage-logger.js';
-import { firstRecordAtOrAfter, offsetOfTimestamp } from './record-timestamps.js';
+import { type ReadInfo, maxTimestampAndOffset, offsetForTimestamp, readSegments } from './segment-reads.js';
 import { type RetentionRule, countDeletable, logStartOffsetBreach, retentionMsBreach, retentionSizeBreach } from './log-retention.js';
 import { type Scheduler, timerScheduler } from './scheduler.js';
 import { SegmentDeleter } from './segment-deleter.js';
@@ -46,10 +46,7 @@ export interface AppendInfo {
   flushed: Promise<void> | undefined;
 }
 
-export interface ReadInfo {
-  batches: Buffer[];
-  size: number;
-}
+export type { ReadInfo };
 
 const DEFAULT_TAIL_CACHE_BYTES = 4 * 1024 * 1024;
 /** Kafka's file.delete.delay.ms default. */
@@ -326,73 +323,17 @@ export class Log {
     const cached = this.cache.read(offset, maxBytes, maxOffset, minOneBatch);
     if (cached) return cached;
     try {
-      return this.readSegments(offset, maxBytes, maxOffset, minOneBatch);
+      return readSegments(this.segments, offset, maxBytes, maxOffset, minOneBatch);
     } catch (err) {
       throw this.ioFailure('read of', err);
     }
-  }
-
-  private readSegments(offset: number, maxBytes: number, maxOffset: number, minOneBatch: boolean): ReadInfo {
-    const batches: Buffer[] = [];
-    let size = 0;
-    for (let i = this.segmentIndexFor(offset); i < this.segments.length; i++) {
-      const segment = this.segments[i];
-      const first = segment.translateOffset(offset);
-      if (!first) continue;
-      if (first.lastOffset >= maxOffset) break;
-      const rest = segment.size - first.position;
-      let want = Math.min(maxBytes - size, rest);
-      if (first.size > want) {
-        if (!(minOneBatch && batches.length === 0)) break;
-        want = first.size;
-      }
-      const buf = segment.readAt(first.position, want);
-      let pos = 0;
-      let stop = false;
-      while (pos < buf.length) {
-        const batchSize = batchSizeAt(buf, pos);
-        if (batchSize < BatchHeader.SIZE || pos + batchSize > buf.length) break;
-        if (new RecordBatchHeader(buf, pos).lastOffset >= maxOffset) {
-          stop = true;
-          break;
-        }
-        batches.push(buf.subarray(pos, pos + batchSize));
-        size += batchSize;
-        pos += batchSize;
-      }
-      if (stop || pos < rest) break;
-    }
-    return { batches, size };
-  }
-
-  /** Index of the segment holding `offset` (the last one whose base offset is ≤ it). */
-  private segmentIndexFor(offset: number): number {
-    let lo = 0;
-    let hi = this.segments.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >>> 1;
-      if (this.segments[mid].baseOffset <= offset) lo = mid;
-      else hi = mid - 1;
-    }
-    return lo;
   }
 
   /** ListOffsets by timestamp: the first offset (≥ logStartOffset) whose record timestamp is ≥ `ts`. */
   offsetForTimestamp(ts: number): { offset: number; timestamp: number } | null {
     this.checkOnline();
     try {
-      for (let i = this.segmentIndexFor(this.logStartOffset); i < this.segments.length; i++) {
-        const segment = this.segments[i];
-        if (segment.maxTimestampSoFar < ts) continue;
-        // Records up to the time index entry's offset are all older than `ts`.
-        const from = Math.max(segment.timeIndex.lookupBefore(ts).offset, this.logStartOffset);
-        for (const b of segment.headersFrom(segment.offsetIndex.lookup(from).position)) {
-          if (b.lastOffset < this.logStartOffset || b.maxTimestamp < ts) continue;
-          const found = firstRecordAtOrAfter(segment.readAt(b.position, b.size), ts, this.logStartOffset);
-          if (found) return found;
-        }
-      }
-      return null;
+      return offsetForTimestamp(this.segments, this.logStartOffset, ts);
     } catch (err) {
       throw this.ioFailure('read of', err);
     }
@@ -401,14 +342,8 @@ export class Log {
   /** ListOffsets MAX_TIMESTAMP: the record with the largest timestamp (first one on ties); -1/-1 when empty. */
   maxTimestampAndOffset(): { offset: number; timestamp: number } {
     this.checkOnline();
-    let best: LogSegment | undefined;
-    for (const s of this.segments) if (s.maxTimestampSoFar >= 0 && (!best || s.maxTimestampSoFar > best.maxTimestampSoFar)) best = s;
-    if (!best) return { offset: -1, timestamp: -1 };
-    const timestamp = best.maxTimestampSoFar;
     try {
-      const batch = best.translateOffset(best.offsetOfMaxTimestampSoFar);
-      const offset = batch ? offsetOfTimestamp(best.readAt(batch.position, batch.size), timestamp) : best.offsetOfMaxTimestampSoFar;
-      return { offset, timestamp };
+      return maxTimestampAndOffset(this.segments);
     } catch (err) {
       throw this.ioFailure('read of', err);
     }
