@@ -86,7 +86,7 @@ function kbenchProduce(bin: string, bootstrap: string, topic: string): Promise<n
 /** ns that RequestMetrics adds to one answered Produce request of `recordsPerBatch` records. */
 function perRequestCost(recordsPerBatch: number): number {
   const m = new BrokerMetrics();
-  m.attach({ listener: 'PLAINTEXT', topics: () => [], topicExists: () => true, topicName: () => 'bench', groups: () => [], connections: () => ({ open: 0, accepted: 0 }) });
+  m.attach({ listener: 'PLAINTEXT', topics: () => [], logDirs: () => [], topicExists: () => true, topicName: () => 'bench', groups: () => [], connections: () => ({ open: 0, accepted: 0 }) });
   const handler = { apiKey: 0, name: 'Produce', minVersion: 3, maxVersion: 11 } as Handler;
   const request = { transactionalId: null, acks: 1, timeoutMs: 1000, topicData: [{ name: 'bench', partitionData: [{ index: 0, records: buildBatches(1, recordsPerBatch, VALUE_SIZE)[0] }] }] };
   const response = { responses: [{ name: 'bench', partitionResponses: [{ index: 0, errorCode: 0, baseOffset: 0, logAppendTimeMs: -1, logStartOffset: 0, recordErrors: [], errorMessage: null }] }], throttleTimeMs: 0 };
@@ -104,11 +104,12 @@ function perRequestCost(recordsPerBatch: number): number {
 async function scrapeCost(partitions: number, groups: number): Promise<number> {
   const m = new BrokerMetrics();
   const log = { size: 1 << 20, logStartOffset: 0, logEndOffset: 1000, numberOfSegments: 1 };
-  const topics = Array.from({ length: partitions / 10 }, (_, t) => ({ name: `topic-${t}`, partitions: Array.from({ length: 10 }, (_, index) => ({ index, log })) }));
+  const topics = Array.from({ length: partitions / 10 }, (_, t) => ({ name: `topic-${t}`, partitions: Array.from({ length: 10 }, (_, index) => ({ index, offline: undefined, log })) }));
   const offsets = Array.from({ length: 10 }, (_, partition) => ({ topic: 'topic-0', partition, committedOffset: 900, lag: 100 }));
   m.attach({
     listener: 'PLAINTEXT',
     topics: () => topics,
+    logDirs: () => [{ path: '/data', offline: false }],
     topicExists: () => true,
     topicName: () => undefined,
     groups: () => Array.from({ length: groups }, (_, g) => ({ groupId: `group-${g}`, members: [{}], offsets })),

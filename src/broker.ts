@@ -252,6 +252,7 @@ async function compose(
   metrics?.attach({
     listener: config.listeners[0]?.name ?? 'PLAINTEXT',
     topics: () => cluster.topics(),
+    logDirs: () => cluster.logDirs().map((d) => ({ path: d.path, offline: d.failure !== undefined })),
     topicExists: (name) => cluster.topic(name) !== undefined,
     topicName: (id) => cluster.topicById(id)?.name,
     groups: () => groups.inspectGroups(),

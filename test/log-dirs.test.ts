@@ -93,7 +93,7 @@ test('new partitions spread over log.dirs (fewest first); a restart finds them i
 test('one disk fails: its partitions answer KAFKA_STORAGE_ERROR, the others serve, DescribeLogDirs shows it, logged once; a restart recovers', async () => {
   const [first, second] = newDirs(2);
   const fs = new FaultyFileSystem();
-  const broker = await TestBroker.start({ dataDir: first, extraLogDirs: [second], fs, settings: { 'offsets.topic.num.partitions': 2 } });
+  const broker = await TestBroker.start({ dataDir: first, extraLogDirs: [second], fs, settings: { 'offsets.topic.num.partitions': 2, 'metrics.port': 0 } });
   try {
     const kafka = new Kafka({ brokers: [broker.bootstrap], clientId: 'failing', logLevel: logLevel.NOTHING, retry: { retries: 0 } });
     const admin = kafka.admin();
@@ -146,6 +146,10 @@ test('one disk fails: its partitions answer KAFKA_STORAGE_ERROR, the others serv
     assert.deepEqual(described.map((r) => [r.logDir, r.errorCode]), [[first, 0], [second, 56]]);
     // The group whose offsets partition was on the failed disk has no coordinator now.
     assert.deepEqual(await findCoordinators(), [0, 15]);
+    const metrics = await (await fetch(`${broker.broker.metricsUrl}/metrics`)).text();
+    assert.match(metrics, /^kafka_log_logmanager_offlinelogdirectorycount 1$/m);
+    assert.match(metrics, new RegExp(`^kafka_log_logmanager_logdirectoryoffline\\{logdirectory="${second}"\\} 1$`, 'm'));
+    assert.match(metrics, /^kafka_controller_kafkacontroller_offlinepartitionscount 2$/m);
     assert.deepEqual(described[1].topics, []);
 
     const errors = broker.logs.slice(logged).filter((l) => l.level >= 50);

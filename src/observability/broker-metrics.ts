@@ -15,8 +15,10 @@ export interface MetricsSource {
   readonly listener: string;
   topics(): Iterable<{
     readonly name: string;
-    readonly partitions: readonly { readonly index: number; readonly log: { readonly size: number; readonly logStartOffset: number; readonly logEndOffset: number; readonly numberOfSegments: number } }[];
+    readonly partitions: readonly { readonly index: number; readonly offline: unknown; readonly log: { readonly size: number; readonly logStartOffset: number; readonly logEndOffset: number; readonly numberOfSegments: number } }[];
   }>;
+  /** Every directory of log.dirs and whether its disk failed. */
+  logDirs(): readonly { readonly path: string; readonly offline: boolean }[];
   topicExists(name: string): boolean;
   topicName(topicId: string): string | undefined;
   groups(): readonly {
@@ -174,7 +176,21 @@ export class BrokerMetrics {
     gauge('kafka_server_replicamanager_leadercount', 'Partitions this broker leads: all of them, it is the only node (Kafka ReplicaManager LeaderCount).', partitions);
     gauge('kafka_server_replicamanager_underreplicatedpartitions', 'Always 0: every partition has its one replica (Kafka ReplicaManager UnderReplicatedPartitions).', () => 0);
     gauge('kafka_controller_kafkacontroller_activecontrollercount', 'Always 1: this node is the controller (Kafka KafkaController ActiveControllerCount).', () => 1);
-    gauge('kafka_controller_kafkacontroller_offlinepartitionscount', 'Always 0 (Kafka KafkaController OfflinePartitionsCount).', () => 0);
+    const offlinePartitions = (): number => {
+      let n = 0;
+      for (const t of self.source?.topics() ?? []) for (const p of t.partitions) if (p.offline) n++;
+      return n;
+    };
+    gauge('kafka_controller_kafkacontroller_offlinepartitionscount', 'Partitions whose log directory is offline: they answer KAFKA_STORAGE_ERROR (Kafka KafkaController OfflinePartitionsCount).', offlinePartitions);
+    gauge('kafka_server_replicamanager_offlinereplicacount', 'Replicas on an offline log directory (Kafka ReplicaManager OfflineReplicaCount).', offlinePartitions);
+    gauge('kafka_log_logmanager_offlinelogdirectorycount', 'Log directories whose disk failed, offline until a restart (Kafka LogManager OfflineLogDirectoryCount).', () => (self.source?.logDirs() ?? []).filter((d) => d.offline).length);
+    new Gauge({
+      name: 'kafka_log_logmanager_logdirectoryoffline', help: '1 for a log directory that is offline, 0 for one that serves (Kafka LogManager LogDirectoryOffline).', labelNames: ['logdirectory'], registers: [r],
+      collect() {
+        this.reset();
+        for (const d of self.source?.logDirs() ?? []) this.set({ logdirectory: d.path }, d.offline ? 1 : 0);
+      },
+    });
     new Gauge({
       name: 'kafka_server_socket_server_metrics_connection_count', help: 'Open client connections (Kafka socket-server-metrics connection-count).', labelNames: ['listener'], registers: [r],
       collect() {
