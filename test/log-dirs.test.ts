@@ -6,7 +6,7 @@
 // logged once, and the other directories keep serving. A restart on a healthy disk brings
 // everything acknowledged back. A directory unusable at startup is offline from the start.
 import assert from 'node:assert/strict';
-import { readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import kafkajs from 'kafkajs';
@@ -17,6 +17,7 @@ import { WireClient } from './helpers/wire-client.js';
 import { kafkaErrorNames } from './helpers/client-errors.js';
 import { FaultyFileSystem } from '../src/storage/test-fixtures.js';
 import { offsetsPartitionFor } from '../src/coordinator/offsets-topic.js';
+import { isStartupError } from '../src/startup-error.js';
 
 const { Kafka, logLevel } = kafkajs;
 const dirs: string[] = [];
@@ -197,4 +198,24 @@ test('a log directory that cannot be used at startup is offline; the broker serv
   } finally {
     await broker.cleanup();
   }
+});
+
+test('log directories that contradict each other refuse the start: one partition in two, or two clusters (exit code 5)', async () => {
+  const [first, second] = newDirs(2);
+  const broker = await TestBroker.start({ dataDir: first, extraLogDirs: [second] });
+  await broker.broker.cluster.createTopic('twice', 2, {});
+  await broker.stop();
+  // A copy of a partition in the other directory (a disk replaced half-way, files copied by hand).
+  cpSync(join(second, 'twice-1'), join(first, 'twice-1'), { recursive: true });
+  await assert.rejects(broker.startAgain(), (err: unknown) => {
+    assert.ok(isStartupError(err));
+    assert.equal(err.exitCode, 5);
+    assert.match(err.message, /^cannot use the log directories: partition twice-1 is in two log directories, .* remove the copy that is out of date/);
+    return true;
+  });
+  rmSync(join(first, 'twice-1'), { recursive: true });
+  // A directory from another broker's cluster.
+  writeFileSync(join(second, 'meta.properties'), 'version=1\ncluster.id=someOtherClusterIdAAAA\nnode.id=0\n');
+  await assert.rejects(broker.startAgain(), (err: unknown) => isStartupError(err) && err.exitCode === 5 && /belongs to cluster someOtherClusterIdAAAA/.test(err.message));
+  await broker.cleanup();
 });
