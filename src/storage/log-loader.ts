@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { FileSystem } from './file-system.js';
-import { DELETED_FILE_SUFFIX, LogSegment, type SegmentSettings, segmentFileName } from './log-segment.js';
+import { DELETED_FILE_SUFFIX, LogSegment, SEGMENT_FILE_SUFFIXES, type SegmentSettings, segmentFileName } from './log-segment.js';
 import type { LogRecovery, StorageLogger } from './storage-logger.js';
 
 export interface LoadedLog {
@@ -9,6 +9,13 @@ export interface LoadedLog {
   logEndOffset: number;
   recoveryPoint: number;
   recovery: LogRecovery;
+  /**
+   * Lowest base offset of a segment whose `.txnindex` was damaged and emptied (Infinity when none):
+   * the transaction index from there on must be rebuilt from the log.
+   */
+  txnIndexRebuildFrom: number;
+  /** Offsets of the producer snapshot files found in the folder (see ProducerSnapshots). */
+  snapshotOffsets: number[];
 }
 
 export interface LogLoadParams {
@@ -27,7 +34,8 @@ export interface LogLoadParams {
 }
 
 const SEGMENT_LOG = /^(\d{20})\.log$/;
-const SEGMENT_INDEX = /^(\d{20})\.(index|timeindex)$/;
+const SEGMENT_INDEX = /^(\d{20})\.(index|timeindex|txnindex)$/;
+const SNAPSHOT = /^(\d{20})\.snapshot$/;
 
 /**
  * Kafka's LogLoader: opens the segments of one partition folder and brings them to a consistent
@@ -55,10 +63,15 @@ export function loadLog(p: LogLoadParams): LoadedLog {
   }
   bases.sort((a, b) => a - b);
   const present = new Set(bases);
+  const txnIndexes = new Set<number>();
+  const snapshotOffsets: number[] = [];
   for (const name of names) {
     // Index files without their log (a crash while deleting a segment) are strays.
     const m = SEGMENT_INDEX.exec(name);
     if (m && !present.has(Number(m[1]))) fs.unlinkSync(join(dir, name));
+    else if (m && m[2] === 'txnindex') txnIndexes.add(Number(m[1]));
+    const snap = SNAPSHOT.exec(name);
+    if (snap) snapshotOffsets.push(Number(snap[1]));
   }
 
   let segments: LogSegment[] = [];
@@ -66,17 +79,19 @@ export function loadLog(p: LogLoadParams): LoadedLog {
   const say = (fields: Record<string, unknown>, message: string): void => p.logger.warn({ partition: p.name, ...fields }, `${p.name}: ${message}`);
   let truncatedAt = -1;
   for (let i = 0; i < bases.length; i++) {
-    const segment = LogSegment.open(dir, bases[i], settings, fs, now);
+    const segment = LogSegment.open(dir, bases[i], settings, fs, now, txnIndexes.has(bases[i]));
     segments.push(segment);
     const isLast = i === bases.length - 1;
     const nextBase = isLast ? Infinity : bases[i + 1];
     const unflushed = !p.cleanShutdown && nextBase > p.recoveryPoint;
     if (!unflushed && segment.loadIndexes()) {
+      segment.txnIndex.truncateTo(segment.nextOffset);
       if (!isLast) segment.sealed = true;
       continue;
     }
     recovery.segmentsRecovered++;
     const cut = segment.recover();
+    segment.txnIndex.truncateTo(segment.nextOffset);
     if (cut.bytes > 0) {
       recovery.bytesTruncated += cut.bytes;
       recovery.recordsDropped += cut.records;
@@ -96,11 +111,11 @@ export function loadLog(p: LogLoadParams): LoadedLog {
     let bytes = 0;
     let records = 0;
     for (let i = truncatedAt + 1; i < bases.length; i++) {
-      const later = LogSegment.open(dir, bases[i], settings, fs, now);
+      const later = LogSegment.open(dir, bases[i], settings, fs, now, false);
       bytes += later.size;
       records += later.recordsFrom(0);
       later.closeFd();
-      for (const suffix of ['.log', '.index', '.timeindex'] as const) {
+      for (const suffix of SEGMENT_FILE_SUFFIXES) {
         const path = join(dir, segmentFileName(bases[i], suffix));
         if (fs.existsSync(path)) fs.unlinkSync(path);
       }
@@ -141,5 +156,7 @@ export function loadLog(p: LogLoadParams): LoadedLog {
   // The recovery point only moves with an fsync, so after an unclean shutdown it stays where the
   // checkpoint put it even though the tail was validated.
   const recoveryPoint = p.cleanShutdown ? logEndOffset : Math.min(p.recoveryPoint, logEndOffset);
-  return { segments, logStartOffset, logEndOffset, recoveryPoint, recovery };
+  let txnIndexRebuildFrom = Infinity;
+  for (const s of segments) if (s.txnIndexDamaged) txnIndexRebuildFrom = Math.min(txnIndexRebuildFrom, s.baseOffset);
+  return { segments, logStartOffset, logEndOffset, recoveryPoint, recovery, txnIndexRebuildFrom, snapshotOffsets };
 }

@@ -3,6 +3,7 @@ import { BatchHeader, RecordBatchHeader } from '../protocol/records/record-batch
 import { type FileSystem, readFully, readWholeFile, writeFully } from './file-system.js';
 import { OffsetIndex } from './offset-index.js';
 import { TimeIndex } from './time-index.js';
+import { TransactionIndex } from './transaction-index.js';
 
 /** What the header walk yields; plain numbers, so the scan buffer can be reused. */
 export interface BatchInfo {
@@ -20,9 +21,9 @@ const SCAN_BLOCK = 16 * 1024;
 /** Recovery validates CRCs over blocks this large (batches larger are read on their own). */
 const RECOVERY_BLOCK = 1024 * 1024;
 
-export type SegmentFileSuffix = '.log' | '.index' | '.timeindex';
+export type SegmentFileSuffix = '.log' | '.index' | '.timeindex' | '.txnindex';
 /** Every file a segment may have beside its log; deletion renames and removes them all. */
-export const SEGMENT_FILE_SUFFIXES: readonly SegmentFileSuffix[] = ['.log', '.index', '.timeindex'];
+export const SEGMENT_FILE_SUFFIXES: readonly SegmentFileSuffix[] = ['.log', '.index', '.timeindex', '.txnindex'];
 /** Kafka's suffix for the files of a segment that left its log and waits file.delete.delay.ms. */
 export const DELETED_FILE_SUFFIX = '.deleted';
 
@@ -37,8 +38,10 @@ export interface SegmentSettings {
 
 /**
  * One segment of a partition log: `<base>.log` plus its offset and time indexes (Kafka's
- * LogSegment). The log file is written with positional writes at `size`; all bookkeeping
- * (size, next offset, max timestamp, indexes) lives in memory and is rebuilt at open.
+ * LogSegment), and the aborted transactions whose markers it holds (`.txnindex`, maintained by the
+ * partition above, which alone knows producers). The log file is written with positional writes
+ * at `size`; all bookkeeping (size, next offset, max timestamp, indexes) lives in memory and is
+ * rebuilt at open.
  */
 export class LogSegment {
   /** Exclusive: the offset after the last batch (baseOffset when empty). */
@@ -53,6 +56,9 @@ export class LogSegment {
   sealed = false;
   offsetIndex: OffsetIndex;
   timeIndex: TimeIndex;
+  readonly txnIndex: TransactionIndex;
+  /** Set at open when the `.txnindex` file was damaged (and emptied): its owner must rebuild it. */
+  txnIndexDamaged = false;
   private bytesSinceLastIndexEntry = 0;
   private pendingIndexFds: number[] = [];
   /** Bytes written (or a truncation) since the last fsync started. */
@@ -74,19 +80,22 @@ export class LogSegment {
     this.nextOffset = baseOffset;
     this.offsetIndex = new OffsetIndex(baseOffset, OffsetIndex.maxEntriesFor(settings.segmentIndexBytes));
     this.timeIndex = new TimeIndex(baseOffset, TimeIndex.maxEntriesFor(settings.segmentIndexBytes));
+    this.txnIndex = new TransactionIndex(this.path('.txnindex'), fs, baseOffset);
   }
 
   static create(dir: string, baseOffset: number, settings: SegmentSettings, fs: FileSystem, now: number): LogSegment {
-    for (const suffix of ['.index', '.timeindex'] as const) unlinkQuietly(fs, join(dir, segmentFileName(baseOffset, suffix)));
+    for (const suffix of ['.index', '.timeindex', '.txnindex'] as const) unlinkQuietly(fs, join(dir, segmentFileName(baseOffset, suffix)));
     const fd = fs.openSync(join(dir, segmentFileName(baseOffset, '.log')), 'w+');
     return new LogSegment(dir, baseOffset, fs, fd, settings, now);
   }
 
   /** Opens an existing segment without reading it; follow with loadIndexes() or recover(). */
-  static open(dir: string, baseOffset: number, settings: SegmentSettings, fs: FileSystem, now: number): LogSegment {
+  /** `hasTxnIndex`: whether a `.txnindex` file is there (the loader's folder listing says). */
+  static open(dir: string, baseOffset: number, settings: SegmentSettings, fs: FileSystem, now: number, hasTxnIndex = true): LogSegment {
     const fd = fs.openSync(join(dir, segmentFileName(baseOffset, '.log')), 'r+');
     const segment = new LogSegment(dir, baseOffset, fs, fd, settings, now);
     segment.size = fs.fstatSize(fd);
+    if (hasTxnIndex) segment.txnIndexDamaged = !segment.txnIndex.load();
     return segment;
   }
 
@@ -167,6 +176,31 @@ export class LogSegment {
       const size = h.sizeInBytes;
       if (size < BatchHeader.SIZE || pos + size > this.size) return;
       yield { position: pos, size, baseOffset: h.baseOffset, lastOffset: h.lastOffset, maxTimestamp: h.maxTimestamp };
+      pos += size;
+    }
+  }
+
+  /**
+   * Visits the batches from `position` to the end with a view of their header (valid during the
+   * call only); `whole()` gives the batch's bytes, from the scan block when they are in it. Lets
+   * the partition rebuild its producer state from headers without reading record bodies.
+   */
+  scanBatches(position: number, visit: (header: RecordBatchHeader, whole: () => Buffer) => void): void {
+    const block = Buffer.allocUnsafe(SCAN_BLOCK);
+    let blockStart = 0;
+    let blockLen = 0;
+    let pos = position;
+    while (this.size - pos >= BatchHeader.SIZE) {
+      if (pos < blockStart || pos + BatchHeader.SIZE > blockStart + blockLen) {
+        blockStart = pos;
+        blockLen = readFully(this.fs, this.fd, block, Math.min(SCAN_BLOCK, this.size - pos), pos);
+        if (blockLen < BatchHeader.SIZE) return;
+      }
+      const h = new RecordBatchHeader(block, pos - blockStart);
+      const size = h.sizeInBytes;
+      if (size < BatchHeader.SIZE || pos + size > this.size) return;
+      const at = pos;
+      visit(h, () => (at - blockStart + size <= blockLen ? block.subarray(at - blockStart, at - blockStart + size) : this.readAt(at, size)));
       pos += size;
     }
   }
@@ -291,6 +325,7 @@ export class LogSegment {
     this.fs.ftruncateSync(this.fd, valid);
     this.size = valid;
     this.unsynced = true;
+    this.txnIndex.truncateTo(this.nextOffset);
     return { bytes: truncated, records };
   }
 
@@ -333,6 +368,7 @@ export class LogSegment {
     this.offsetOfMaxTimestampSoFar = hasTimeEntry ? lastTime.offset : -1;
     if (position === 0) this.rollingBasedTimestamp = -1;
     this.scanTail();
+    this.txnIndex.truncateTo(this.nextOffset);
     this.unsynced = true;
     return removed;
   }
@@ -383,7 +419,7 @@ export class LogSegment {
 
   /** True when flush() has something to make durable. */
   get needsFlush(): boolean {
-    return this.unsynced || this.pendingIndexFds.length > 0;
+    return this.unsynced || this.pendingIndexFds.length > 0 || this.txnIndex.needsFlush;
   }
 
   /** fdatasync the log, plus the index files written at seal and not yet synced. */
@@ -394,6 +430,7 @@ export class LogSegment {
     this.unsynced = false;
     const syncs = indexFds.map((fd) => this.fs.fdatasync(fd));
     if (syncLog) syncs.push(this.fs.fdatasync(this.fd));
+    if (this.txnIndex.needsFlush) syncs.push(this.txnIndex.flush());
     const done = Promise.all(syncs)
       .then(
         () => undefined,
@@ -464,6 +501,7 @@ export class LogSegment {
     this.closed = true;
     for (const fd of this.pendingIndexFds) this.fs.closeSync(fd);
     this.pendingIndexFds = [];
+    this.txnIndex.close();
     this.fs.closeSync(this.fd);
   }
 }

@@ -7,11 +7,13 @@ import { loadLog } from './log-loader.js';
 import { LogSegment } from './log-segment.js';
 import { TailCache } from './tail-cache.js';
 import { type LogRecovery, NO_RECOVERY, type StorageLogger, silentLogger } from './storage-logger.js';
-import { type ReadInfo, maxTimestampAndOffset, offsetForTimestamp, readSegments } from './segment-reads.js';
+import { type ReadInfo, maxTimestampAndOffset, offsetForTimestamp, readSegments, segmentIndexFor } from './segment-reads.js';
 import { type RetentionRule, countDeletable, logStartOffsetBreach, retentionMsBreach, retentionSizeBreach } from './log-retention.js';
 import { type Scheduler, timerScheduler } from './scheduler.js';
 import { SegmentDeleter } from './segment-deleter.js';
 import { KafkaStorageError, isDiskFull, isIoError, isKafkaStorageError } from './storage-error.js';
+import { ProducerSnapshots } from './producer-snapshots.js';
+import type { AbortedTxn } from './transaction-index.js';
 
 export interface TopicPartition {
   topic: string;
@@ -47,6 +49,7 @@ export interface AppendInfo {
 }
 
 export type { ReadInfo };
+export type { AbortedTxn };
 
 const DEFAULT_TAIL_CACHE_BYTES = 4 * 1024 * 1024;
 /** Kafka's file.delete.delay.ms default. */
@@ -66,6 +69,17 @@ export class Log {
   logEndOffset: number;
   /** Everything below this offset is on disk (fsynced). */
   recoveryPoint: number;
+  /** Whether the log was opened after a clean shutdown (its tail was trusted, not recovered). */
+  readonly openedClean: boolean;
+  /**
+   * Set at open: the `.txnindex` of the segment at this base offset (and so everything from here
+   * on) was damaged and must be rebuilt by the owner of the producer state. Infinity when sane.
+   */
+  readonly txnIndexRebuildFrom: number;
+  /** Producer-state snapshots beside the segments (see ProducerSnapshots). */
+  private readonly snapshots: ProducerSnapshots;
+  /** Gives the payload of a producer snapshot; set by the partition (see setProducerSnapshotSource). */
+  private snapshotSource: (() => Buffer) | undefined;
   private readonly fs: FileSystem;
   private readonly now: () => number;
   private readonly cache: TailCache;
@@ -85,7 +99,7 @@ export class Log {
     readonly topicPartition: TopicPartition,
     private config: LogConfig,
     private segments: LogSegment[],
-    state: { logStartOffset: number; logEndOffset: number; recoveryPoint: number; recovery: LogRecovery },
+    state: { logStartOffset: number; logEndOffset: number; recoveryPoint: number; recovery: LogRecovery; txnIndexRebuildFrom?: number; snapshotOffsets?: readonly number[] },
     opts: LogOpenOptions,
   ) {
     this.recovery = state.recovery;
@@ -99,6 +113,15 @@ export class Log {
     this.logger = opts.logger ?? silentLogger;
     this.onLogDirFailure = opts.onLogDirFailure;
     this.deleter = new SegmentDeleter(opts.scheduler ?? timerScheduler, (err) => this.ioFailure('delete segment files of', err));
+    this.openedClean = opts.cleanShutdown ?? false;
+    this.txnIndexRebuildFrom = state.txnIndexRebuildFrom ?? Infinity;
+    this.snapshots = new ProducerSnapshots(dir, this.fs, state.snapshotOffsets ?? []);
+    if (dir !== '') {
+      this.snapshots.removeStrays(
+        segments.map((s) => s.baseOffset),
+        this.logEndOffset,
+      );
+    }
   }
 
   /**
@@ -299,8 +322,100 @@ export class Log {
       throw this.ioFailure('roll of', err, true);
     }
     this.segments.push(next);
+    // As Kafka: a producer snapshot at the new segment's base offset, so that recovery can start
+    // at any segment boundary; it is fsynced in the background like the rolled segment.
+    this.takeProducerSnapshot().catch((err: unknown) => this.snapshotFailed(err));
     // Like Kafka's flush of the rolled segment: bounds what recovery must scan after a crash.
     this.flush().catch(noop);
+  }
+
+  /**
+   * Makes `source` the provider of producer-state snapshots: it is called (synchronously) at each
+   * roll and at close, and must describe the state after every batch below the log end offset.
+   */
+  setProducerSnapshotSource(source: () => Buffer): void {
+    this.snapshotSource = source;
+  }
+
+  /** Writes a producer snapshot at the log end offset; settles once it is fsynced. No-op without a source. */
+  takeProducerSnapshot(): Promise<void> {
+    if (!this.snapshotSource || this.closed || this.offlineError) return Promise.resolve();
+    try {
+      return this.snapshots.write(this.logEndOffset, this.snapshotSource());
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  /** A snapshot that could not be written costs only a longer replay after a crash: warn, go on. */
+  private snapshotFailed(err: unknown): void {
+    this.logger.warn({ partition: this.name, err: String(err) }, `${this.name}: producer snapshot at offset ${this.logEndOffset} failed (${String(err)}); recovery after a crash replays from an older one`);
+  }
+
+  /**
+   * The newest intact producer snapshot at or below `maxOffset` (offset and payload), or null;
+   * damaged ones are deleted on the way.
+   */
+  latestProducerSnapshot(maxOffset: number): { offset: number; payload: Buffer } | null {
+    return this.snapshots.latestAtOrBelow(maxOffset);
+  }
+
+  /** Offsets of the producer snapshots on disk, ascending (tests, tools). */
+  producerSnapshotOffsets(): readonly number[] {
+    return this.snapshots.list();
+  }
+
+  /**
+   * Visits every batch from the one holding `offset` to the log end, with its header view and a
+   * way to get its bytes (see LogSegment.scanBatches): recovery of producer state reads headers
+   * only, and the bytes of the few batches it must look into (transaction markers).
+   */
+  scanBatches(offset: number, visit: (header: RecordBatchHeader, whole: () => Buffer) => void): void {
+    this.checkOnline();
+    if (offset >= this.logEndOffset) return;
+    try {
+      for (let i = segmentIndexFor(this.segments, offset); i < this.segments.length; i++) {
+        const segment = this.segments[i];
+        const first = offset > segment.baseOffset ? segment.translateOffset(offset) : null;
+        segment.scanBatches(first ? first.position : 0, visit);
+      }
+    } catch (err) {
+      throw this.ioFailure('read of', err);
+    }
+  }
+
+  /** Records an aborted transaction in the `.txnindex` of the segment holding its marker. */
+  appendAbortedTxn(txn: AbortedTxn): void {
+    this.checkOnline();
+    try {
+      this.segments[segmentIndexFor(this.segments, txn.lastOffset)].txnIndex.append(txn);
+    } catch (err) {
+      throw this.ioFailure('transaction index append of', err);
+    }
+  }
+
+  /** Drops the aborted transactions whose marker is at or after `offset` (before rebuilding them). */
+  truncateAbortedTxns(offset: number): void {
+    this.checkOnline();
+    try {
+      for (let i = segmentIndexFor(this.segments, offset); i < this.segments.length; i++) this.segments[i].txnIndex.truncateTo(offset);
+    } catch (err) {
+      throw this.ioFailure('transaction index truncation of', err);
+    }
+  }
+
+  /**
+   * Kafka's collectAbortedTransactions: the aborted transactions overlapping [fetchOffset,
+   * upperBoundOffset), searching the segments from the one holding `fetchOffset` until an entry
+   * shows that no later one can overlap. In memory: fetches never read `.txnindex` files.
+   */
+  collectAbortedTxns(fetchOffset: number, upperBoundOffset: number): AbortedTxn[] {
+    this.checkOnline();
+    const out: AbortedTxn[] = [];
+    for (let i = segmentIndexFor(this.segments, fetchOffset); i < this.segments.length; i++) {
+      if (this.segments[i].txnIndex.collect(fetchOffset, upperBoundOffset, out)) break;
+    }
+    return out;
   }
 
   /** fsyncs everything appended so far and advances the recovery point (see LogFlusher). */
@@ -393,6 +508,7 @@ export class Log {
       }
     }
     const removed = this.segments.splice(0, n);
+    for (const s of removed) this.snapshots.delete(s.baseOffset);
     this.logStartOffset = Math.max(this.logStartOffset, this.segments[0].baseOffset);
     if (this.recoveryPoint < this.logStartOffset) this.recoveryPoint = Math.min(this.logStartOffset, this.logEndOffset);
     this.logger.info(
@@ -442,6 +558,7 @@ export class Log {
         const all = this.segments.reverse();
         this.segments = [];
         this.deleteSegmentFiles(all);
+        this.snapshots.deleteAll();
         this.segments = [LogSegment.create(this.dir, offset, this.config, this.fs, this.now())];
         this.logStartOffset = offset;
       } else {
@@ -458,6 +575,12 @@ export class Log {
     this.logEndOffset = this.activeSegment.nextOffset;
     if (this.logStartOffset > this.logEndOffset) this.logStartOffset = this.logEndOffset;
     this.recoveryPoint = Math.min(this.recoveryPoint, this.logEndOffset);
+    // Snapshots beyond the new end describe batches that are gone.
+    try {
+      this.snapshots.deleteAbove(this.logEndOffset);
+    } catch (err) {
+      throw this.ioFailure('truncation of', err);
+    }
   }
 
   updateConfig(config: LogConfig): void {
@@ -477,6 +600,14 @@ export class Log {
     try {
       await this.flusher.closeWith(async () => {
         await this.flush();
+        // Kafka's snapshot at a clean close: the next start replays nothing.
+        if (this.snapshotSource && this.snapshots.latestOffset !== this.logEndOffset) {
+          try {
+            await this.snapshots.write(this.logEndOffset, this.snapshotSource());
+          } catch (err) {
+            this.snapshotFailed(err);
+          }
+        }
         for (const s of this.segments) await s.close();
         this.recoveryPoint = this.logEndOffset;
       });
