@@ -25,6 +25,10 @@ import { BrokerMetrics } from './observability/broker-metrics.js';
 import { MetricsServer } from './observability/metrics-server.js';
 import { timedFileSystem } from './observability/timed-file-system.js';
 import { BrokerControl } from './control/broker-control.js';
+import { PRODUCER_ID_FILE, ProducerIdManager } from './coordinator/transaction/producer-id-manager.js';
+import { TransactionCoordinator } from './coordinator/transaction/transaction-coordinator.js';
+import { type ProducerInspection, inspectProducers } from './cluster/producer-inspection.js';
+import { join } from 'node:path';
 
 export interface Broker {
   readonly bootstrap: string;
@@ -46,6 +50,12 @@ export interface Broker {
    * clients retry. Never rejects (a failed replay is logged).
    */
   readonly ready: Promise<void>;
+  /**
+   * Per partition (of `topic`, or of every topic) the producers whose state it keeps, with their
+   * epoch, last sequence, last write and open transaction, and the partition's last stable
+   * offset and high watermark.
+   */
+  producers(topic?: string): ProducerInspection[];
   /**
    * Base URL of the HTTP endpoint (metrics.port) serving /metrics, /healthz and /readyz, e.g.
    * http://localhost:9308; null when metrics.port is not set.
@@ -193,7 +203,7 @@ async function compose(
     // The same figures as the CLI's recovery line; what was cut was warned about per log.
     const { logs: found, records, cleanShutdown, segmentsRecovered, bytesTruncated, recordsDropped, segmentsDeleted } = logs.recovery;
     log.info({ logs: found, records, cleanShutdown, segmentsRecovered, bytesTruncated, recordsDropped, segmentsDeleted, ms: elapsedMs(recoveryStarted) }, 'logs recovered');
-    cluster = await Cluster.open({ dataDir: config.dataDir, logDirs: config.logDirs, nodeId: config.nodeId, logs, settings, events: clusterEvents(log, metrics), fs, logger: log });
+    cluster = await Cluster.open({ dataDir: config.dataDir, logDirs: config.logDirs, nodeId: config.nodeId, logs, settings, events: clusterEvents(log, metrics), fs, logger: log, producerIdExpirationMs: config.producerIdExpirationMs });
   } catch (err) {
     throw dataDirError(config.dataDir, err) ?? err;
   }
@@ -201,6 +211,8 @@ async function compose(
 
   const offsetsTopic = new OffsetsTopicLog(cluster, { partitions: config.offsetsTopicNumPartitions, segmentBytes: config.offsetsTopicSegmentBytes });
   const groups = createGroupCoordinator(configs, cluster, offsetsTopic, log);
+
+  const transactions = new TransactionCoordinator(new ProducerIdManager(join(config.dataDir, PRODUCER_ID_FILE)), log);
 
   const advertised = { host: config.advertisedHost, port: config.advertisedPort };
   const context: BrokerContext = {
@@ -213,6 +225,7 @@ async function compose(
     configs,
     groups,
     offsetsTopic,
+    transactions,
     apiVersions: handlers.map((h) => ({ apiKey: h.apiKey, minVersion: h.minVersion, maxVersion: h.maxVersion })),
     log,
     appendFailures: new AppendFailureLog(log),
@@ -285,7 +298,7 @@ async function compose(
   });
 
   // Background duties on Kafka's schedules: retention (first after Kafka's initial task delay,
-  // 30 s, or sooner when the interval is shorter), recovery-point checkpoints.
+  // 30 s, or sooner when the interval is shorter), recovery-point checkpoints, producer expiry.
   const retentionCheck = (): void => {
     try {
       logs.deleteOldSegments(Date.now());
@@ -298,6 +311,10 @@ async function compose(
       retentionCheck();
       timers.push(setInterval(retentionCheck, config.logRetentionCheckIntervalMs).unref());
     }, Math.min(RETENTION_INITIAL_DELAY_MS, config.logRetentionCheckIntervalMs)),
+    setInterval(() => {
+      const now = Date.now();
+      for (const t of cluster.topics()) for (const p of t.partitions) if (!p.log.offline) p.removeExpiredProducers(now);
+    }, config.producerIdExpirationCheckIntervalMs),
     setInterval(() => void logs.checkpoint().catch((err: unknown) => log.error({ err }, 'checkpoint failed')), finiteInterval(config.logFlushOffsetCheckpointIntervalMs)),
   ];
   for (const t of timers) t.unref();
@@ -316,6 +333,7 @@ async function compose(
     ready: loaded,
     metricsUrl: metricsEndpoint?.server.url ?? null,
     control,
+    producers: (topic) => inspectProducers(cluster, topic),
     stop() {
       stopping ??= (async () => {
         const started = performance.now();

@@ -2,6 +2,7 @@ import type { LogDirDescription, LogManager } from '../storage/log-manager.js';
 import { type FileSystem, nodeFileSystem } from '../storage/file-system.js';
 import { type StorageLogger, silentLogger } from '../storage/storage-logger.js';
 import { isKafkaStorageError } from '../storage/storage-error.js';
+import type { Log } from '../storage/log.js';
 import { ErrorCode } from '../protocol/errors.js';
 import { MetadataStore, TOPICS_FILE, type TopicRecord } from './metadata-store.js';
 import { Partition } from './partition.js';
@@ -47,6 +48,8 @@ export interface ClusterOptions {
   readonly logger?: StorageLogger;
   /** Every directory of log.dirs, the first one (dataDir) included: each gets a meta.properties. Default [dataDir]. */
   readonly logDirs?: readonly string[];
+  /** producer.id.expiration.ms for every partition's producer state. */
+  readonly producerIdExpirationMs?: number;
 }
 
 /**
@@ -92,7 +95,7 @@ export class Cluster {
       // is missing while a log directory is offline is taken to be there (offline partition).
       const settings = opts.settings.resolve(rec.configs);
       const partitions: Partition[] = [];
-      for (let i = 0; i < rec.partitions; i++) partitions.push(new Partition(rec.name, i, await opts.logs.getOrCreateLog(rec.name, i, settings, { isNew: false }), settings));
+      for (let i = 0; i < rec.partitions; i++) partitions.push(c.newPartition(rec.name, i, await opts.logs.getOrCreateLog(rec.name, i, settings, { isNew: false }), settings));
       c.register(rec, partitions);
     }
     await c.setAsideStrayLogs(known, store.topicsFileExists);
@@ -294,7 +297,7 @@ export class Cluster {
     try {
       for (let i = from; i < to; i++) {
         const log = await this.opts.logs.getOrCreateLog(name, i, settings);
-        partitions.push(new Partition(name, i, log, settings));
+        partitions.push(this.newPartition(name, i, log, settings));
       }
     } catch (err) {
       await this.deleteLogs(name, partitions, true);
@@ -324,6 +327,11 @@ export class Cluster {
     this.byId.set(topic.id, topic);
     this.created++;
     return topic;
+  }
+
+  private newPartition(topic: string, index: number, log: Log, settings: TopicSettings): Partition {
+    const { producerIdExpirationMs } = this.opts;
+    return new Partition(topic, index, log, settings, producerIdExpirationMs === undefined ? {} : { producerIdExpirationMs });
   }
 
   private *records(): Generator<TopicRecord> {

@@ -5,6 +5,7 @@ import type { BrokerConfig } from '../config/broker-config.js';
 import type { ConfigStore } from '../config/config-store.js';
 import type { GroupCoordinator } from '../coordinator/group/group-coordinator.js';
 import type { OffsetsTopicLog } from '../coordinator/offsets-topic.js';
+import type { TransactionCoordinator } from '../coordinator/transaction/transaction-coordinator.js';
 
 export interface ApiVersionRange {
   apiKey: number;
@@ -25,6 +26,8 @@ export interface BrokerContext {
   readonly groups: GroupCoordinator;
   /** The internal topic behind the group coordinator; FindCoordinator creates it on first use. */
   readonly offsetsTopic: OffsetsTopicLog;
+  /** Producer ids (InitProducerId) and, later, transactions. */
+  readonly transactions: TransactionCoordinator;
   readonly apiVersions: readonly ApiVersionRange[];
   readonly log: Logger;
   /** Failed appends and fsyncs: the first per partition in full, then counted. */

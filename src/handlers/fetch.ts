@@ -4,8 +4,9 @@
 // broker's fetch.max.bytes) and partition max bytes are honoured, except that the first
 // partition with data always returns at least one whole batch, as Kafka does. Fetch sessions (KIP-227) are not kept: every answer
 // carries session id 0 ("no session"), so clients keep sending full fetch requests; a request
-// for an existing session gets FETCH_SESSION_ID_NOT_FOUND. read_committed reads up to the last
-// stable offset, which equals the high watermark until transactions exist.
+// for an existing session gets FETCH_SESSION_ID_NOT_FOUND. read_committed (isolation level 1)
+// reads up to the last stable offset (the first offset of the earliest open transaction) and
+// returns the aborted transactions overlapping what it read, so that consumers drop their records.
 // An errored partition is answered as Kafka does: offsets -1 (unknown) and empty records, never
 // null records: librdkafka reads the message-set size before the error code and takes -1 as a
 // parse failure, so it would never see OFFSET_OUT_OF_RANGE and never apply auto.offset.reset.
@@ -78,7 +79,7 @@ function readAll(req: FetchRequest, ctx: RequestContext, resolved: Resolved[]): 
           return erroredPartition(fp.partition, ErrorCode.UNKNOWN_LEADER_EPOCH);
         }
         const limit = Math.max(0, Math.min(fp.partitionMaxBytes, remaining));
-        const r = partition.read(fp.fetchOffset, limit, bytes === 0);
+        const r = partition.read(fp.fetchOffset, limit, bytes === 0, req.isolationLevel === 1);
         if (r.errorCode !== ErrorCode.NONE) {
           errors = true;
           return erroredPartition(fp.partition, r.errorCode);
@@ -91,7 +92,7 @@ function readAll(req: FetchRequest, ctx: RequestContext, resolved: Resolved[]): 
           highWatermark: r.highWatermark,
           lastStableOffset: partition.lastStableOffset,
           logStartOffset: r.logStartOffset,
-          abortedTransactions: req.isolationLevel === 1 ? [] : null,
+          abortedTransactions: r.abortedTransactions && r.abortedTransactions.map((a) => ({ producerId: a.producerId, firstOffset: a.firstOffset })),
           preferredReadReplica: -1,
           records: r.records,
         };

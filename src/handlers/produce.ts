@@ -5,13 +5,18 @@
 // offline, a write refused by a full disk and a failed fsync. acks=0 gets no answer;
 // if any partition failed the connection is closed so that the producer notices, as Kafka does.
 // Any other acks is INVALID_REQUIRED_ACKS on every partition; internal topics are
-// INVALID_TOPIC_EXCEPTION. Not implemented: transactional produce (a transactional id answers
-// TRANSACTIONAL_ID_AUTHORIZATION_FAILED) and idempotence (producer ids and sequences are not
-// checked, so a retried batch may be stored twice).
+// INVALID_TOPIC_EXCEPTION. Idempotence: batches with a producer id are checked against the
+// partition's producer state (Partition.append): a retry of one of the producer's last five
+// batches gets its original offset and is not stored again; sequence gaps, stale epochs and
+// non-transactional writes inside a transaction are refused with Kafka's codes. A request with
+// transactional batches but no transactional id is TRANSACTIONAL_ID_AUTHORIZATION_FAILED on every
+// partition, as in Kafka. Not yet: the transaction coordinator's verification of transactional
+// batches (KIP-890 part 1; Partition.append takes it as `verify`).
 import { CLOSE_CONNECTION, NO_RESPONSE, defineHandler, type RequestContext } from './handler.js';
 import type { Topic } from '../cluster/cluster.js';
 import { ErrorCode } from '../protocol/errors.js';
 import { isKafkaStorageError } from '../storage/storage-error.js';
+import { Attributes, batchesOf } from '../protocol/records/record-batch.js';
 import type {
   ProduceRequest,
   ProduceRequestPartitionProduceData,
@@ -29,11 +34,10 @@ interface PartitionOutcome {
   durable?: Promise<boolean>;
 }
 
-function appendTo(req: ProduceRequest, ctx: RequestContext, topic: Topic | undefined, pd: ProduceRequestPartitionProduceData, now: number): PartitionOutcome {
+function appendTo(ctx: RequestContext, topic: Topic | undefined, pd: ProduceRequestPartitionProduceData, now: number): PartitionOutcome {
   const partition = topic?.partitions[pd.index];
   if (!topic || !partition) return { response: failed(pd.index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION) };
   if (topic.internal) return { response: failed(pd.index, ErrorCode.INVALID_TOPIC_EXCEPTION, `Cannot append to internal topic ${topic.name}`) };
-  if (req.transactionalId !== null) return { response: failed(pd.index, ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, 'Transactions are not supported yet') };
   if (pd.records === null || pd.records.length === 0) return { response: failed(pd.index, ErrorCode.CORRUPT_MESSAGE, 'Produce request without records') };
   let a;
   try {
@@ -71,18 +75,31 @@ function appendTo(req: ProduceRequest, ctx: RequestContext, topic: Topic | undef
   return durable ? { response, durable } : { response };
 }
 
+/** Kafka's RequestUtils.hasTransactionalRecords: any batch of any partition with the transactional bit. */
+function hasTransactionalBatches(req: ProduceRequest): boolean {
+  for (const t of req.topicData) {
+    for (const pd of t.partitionData) {
+      if (pd.records === null) continue;
+      for (const b of batchesOf(pd.records)) if ((b.attributes & Attributes.TRANSACTIONAL) !== 0) return true;
+    }
+  }
+  return false;
+}
+
 export const produceHandler = defineHandler<ProduceRequest, ProduceResponse>({
   apiKey: 0,
   name: 'Produce',
   minVersion: 3,
   maxVersion: 11,
   async handle(req, ctx) {
-    if (req.acks !== 0 && req.acks !== 1 && req.acks !== -1) {
-      return {
-        responses: req.topicData.map((t) => ({ name: t.name, partitionResponses: t.partitionData.map((pd) => failed(pd.index, ErrorCode.INVALID_REQUIRED_ACKS)) })),
-        throttleTimeMs: 0,
-      };
+    const refuseAll = (errorCode: number): ProduceResponse => ({
+      responses: req.topicData.map((t) => ({ name: t.name, partitionResponses: t.partitionData.map((pd) => failed(pd.index, errorCode)) })),
+      throttleTimeMs: 0,
+    });
+    if (req.transactionalId === null && hasTransactionalBatches(req)) {
+      return req.acks === 0 ? CLOSE_CONNECTION : refuseAll(ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
     }
+    if (req.acks !== 0 && req.acks !== 1 && req.acks !== -1) return refuseAll(ErrorCode.INVALID_REQUIRED_ACKS);
     const now = Date.now();
     const outcomes: PartitionOutcome[] = [];
     const responses = req.topicData.map((t) => {
@@ -90,7 +107,7 @@ export const produceHandler = defineHandler<ProduceRequest, ProduceResponse>({
       return {
         name: t.name,
         partitionResponses: t.partitionData.map((pd) => {
-          const o = appendTo(req, ctx, topic, pd, now);
+          const o = appendTo(ctx, topic, pd, now);
           outcomes.push(o);
           return o.response;
         }),

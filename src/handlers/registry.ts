@@ -28,6 +28,9 @@ import { deleteRecordsHandler } from './delete-records.js';
 import { describeClusterHandler } from './describe-cluster.js';
 import { describeLogDirsHandler } from './describe-log-dirs.js';
 import { offsetForLeaderEpochHandler } from './offset-for-leader-epoch.js';
+import { initProducerIdHandler } from './init-producer-id.js';
+import { writeTxnMarkersHandler } from './write-txn-markers.js';
+import { describeProducersHandler } from './describe-producers.js';
 
 /**
  * Every API this broker answers. ApiVersions advertises exactly this list, so an API appears
@@ -63,4 +66,7 @@ export const handlers: readonly Handler[] = [
   describeClusterHandler,
   describeLogDirsHandler,
   offsetForLeaderEpochHandler,
+  initProducerIdHandler,
+  writeTxnMarkersHandler,
+  describeProducersHandler,
 ] as unknown as readonly Handler[];
