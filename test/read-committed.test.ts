@@ -14,6 +14,7 @@ import { TestBroker } from './helpers/broker.js';
 import { kcatConsume } from './helpers/kcat.js';
 import { readAllKafkajs, readAllPlatformaticGroup } from './helpers/read-back.js';
 import { fetchPartition, initProducerId, listLatest, produce, producerBatch, writeMarker } from './helpers/producer-wire.js';
+import { waitFor } from './helpers/wait-for.js';
 
 const { Kafka, logLevel } = kafkajs;
 const E = { NONE: 0, UNKNOWN_TOPIC_OR_PARTITION: 3, INVALID_PRODUCER_EPOCH: 47, TRANSACTION_COORDINATOR_FENCED: 52 } as const;
@@ -119,4 +120,21 @@ test('a restart recovers the last stable offset of an open transaction and the a
   assert.deepEqual(rc.abortedTransactions?.map((t) => [Number(t.producerId), Number(t.firstOffset)]), [[A, 0], [C, 10]]);
   const viaKcat = await kcatConsume(tb.bootstrap, TOPIC, { partition: 0, offset: 'beginning' }); // librdkafka reads committed by default
   assert.deepEqual(viaKcat.map((r) => r.value?.toString()), [...committed, 'p1']);
+});
+
+test('a parked read_committed fetch is not answered by appends inside a transaction, only once they are committed', async () => {
+  const D = (await initProducerId(c)).producerId;
+  const from = await listLatest(c, TOPIC, 0, 0);
+  const other = await WireClient.connect('localhost', tb.port);
+  try {
+    const parked = fetchPartition(other, TOPIC, 0, from, 1, { minBytes: 1, maxWaitMs: 15_000 });
+    const partition = tb.broker.cluster.partition(TOPIC, 0)!;
+    await waitFor('the fetch to park', () => partition.appendWatchers.size > 0, 10_000);
+    assert.equal((await produce(c, TOPIC, 0, producerBatch({ producerId: D, producerEpoch: 0, baseSequence: 0, values: ['d0'], transactional: true }), 'tx')).errorCode, E.NONE);
+    assert.deepEqual(await writeMarker(c, { producerId: D, producerEpoch: 0, commit: true, topic: TOPIC, partitions: [0] }), [E.NONE]);
+    const res = await parked;
+    assert.deepEqual(res.values, ['d0', `<COMMIT ${D}>`]);
+  } finally {
+    other.close();
+  }
 });

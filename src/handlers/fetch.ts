@@ -116,9 +116,12 @@ export const fetchHandler = defineHandler<FetchRequest, FetchResponse>({
     let result = readAll(req, ctx, resolved);
     if (result.bytes < req.minBytes && req.maxWaitMs > 0 && !result.errors) {
       const watched = resolved.flatMap((r) => r.partitions.filter((p): p is Partition => p !== undefined));
-      if (watched.length > 0) {
-        await waitForAppends(watched, req.minBytes - result.bytes, req.maxWaitMs);
+      const deadline = Date.now() + req.maxWaitMs;
+      while (watched.length > 0) {
+        await waitForAppends(watched, req.minBytes - result.bytes, deadline - Date.now());
         result = readAll(req, ctx, resolved);
+        // read_committed: the appends may all be inside open transactions; wait on for stable bytes.
+        if (req.isolationLevel !== 1 || result.bytes >= req.minBytes || result.errors || Date.now() >= deadline) break;
       }
     }
     return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: 0, responses: result.responses };

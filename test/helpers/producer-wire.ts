@@ -47,11 +47,18 @@ export async function produce(c: WireClient, topic: string, partition: number, r
   return res.responses[0].partitionResponses[0];
 }
 
-export async function fetchPartition(c: WireClient, topic: string, partition: number, offset: number, isolationLevel: 0 | 1): Promise<FetchResponsePartitionData & { values: string[] }> {
+export async function fetchPartition(
+  c: WireClient,
+  topic: string,
+  partition: number,
+  offset: number,
+  isolationLevel: 0 | 1,
+  wait: { minBytes: number; maxWaitMs: number } = { minBytes: 0, maxWaitMs: 0 },
+): Promise<FetchResponsePartitionData & { values: string[] }> {
   const res = await c.request<FetchResponse>(Api.FETCH, 12, {
     replicaId: -1,
-    maxWaitMs: 0,
-    minBytes: 0,
+    maxWaitMs: wait.maxWaitMs,
+    minBytes: wait.minBytes,
     maxBytes: 64 << 20,
     isolationLevel,
     sessionId: 0,
