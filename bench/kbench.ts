@@ -80,6 +80,18 @@ export async function runKbench(report: Report): Promise<void> {
     report.add({ section: SECTION, name: 'produce acks=1', value: num(p.figures, 'msgs_s'), unit: 'msg/s', better: 'higher', target: 500_000, note: '1M × 100 B, one partition' });
     report.add({ section: SECTION, name: 'produce acks=1 throughput', value: num(p.figures, 'mb_s'), unit: 'MB/s', better: 'higher' });
 
+    // Idempotence (issue 7's target: within 10 % of plain produce). librdkafka's idempotent
+    // producer requires acks=all, so it is compared with plain acks=all, each into a fresh topic.
+    const plain = await kbench(bin, ['produce', boot, '-t', 'kb-all', '-C', '1', '-n', '1000000', '-s', '100', '-a', 'all']);
+    incomplete('produce acks=all', plain);
+    const idem = await kbench(bin, ['produce', boot, '-t', 'kb-idem', '-C', '1', '-n', '1000000', '-s', '100', '-a', 'all', '-X', 'enable.idempotence=true']);
+    incomplete('produce idempotent', idem);
+    const plainRate = num(plain.figures, 'msgs_s');
+    const idemRate = num(idem.figures, 'msgs_s');
+    report.add({ section: SECTION, name: 'produce acks=all', value: plainRate, unit: 'msg/s', better: 'higher', note: '1M × 100 B, one partition' });
+    report.add({ section: SECTION, name: 'produce idempotent', value: idemRate, unit: 'msg/s', better: 'higher', note: 'enable.idempotence=true, acks=all' });
+    report.add({ section: SECTION, name: 'produce idempotent / acks=all', value: Math.round((idemRate / plainRate) * 1000) / 10, unit: '%', better: 'higher', target: 90 });
+
     const c = await kbench(bin, ['consume', boot, '-t', 'kb', '-n', '1000000']);
     incomplete('consume', c);
     report.add({ section: SECTION, name: 'consume', value: num(c.figures, 'msgs_s'), unit: 'msg/s', better: 'higher', target: 1_000_000, note: 'assign mode, first to last message' });
