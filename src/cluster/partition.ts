@@ -168,7 +168,12 @@ export class Partition implements AppendWatchable {
       if ('duplicate' in check) {
         const d = check.duplicate;
         // Kafka answers a retry with the first append's offsets, and its timestamp as logAppendTime.
-        if (d) return { errorCode: ErrorCode.NONE, errorMessage: null, recordErrors: [], baseOffset: d.firstOffset, logAppendTimeMs: d.timestamp, logStartOffset: this.logStartOffset, flushed: undefined };
+        // Under a flush policy the original may still await its fsync: the retry is acknowledged
+        // no sooner than it would have been.
+        if (d) {
+          const unflushed = d.lastOffset >= this.log.recoveryPoint && (Number.isFinite(s.flushIntervalMessages) || Number.isFinite(s.flushIntervalMs));
+          return { errorCode: ErrorCode.NONE, errorMessage: null, recordErrors: [], baseOffset: d.firstOffset, logAppendTimeMs: d.timestamp, logStartOffset: this.logStartOffset, flushed: unflushed ? this.log.flush() : undefined };
+        }
       } else {
         return this.refused(check.errorCode, check.message, []);
       }
