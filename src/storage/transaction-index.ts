@@ -63,7 +63,10 @@ export class TransactionIndex {
         (prev === undefined || txn.lastOffset > prev.lastOffset);
       if (sane) this.entries.push(txn);
     }
-    if (!sane) this.truncateTo(-Infinity);
+    if (!sane) {
+      this.entries = [];
+      this.fs.unlinkSync(this.path);
+    }
     return sane;
   }
 
@@ -97,12 +100,8 @@ export class TransactionIndex {
   truncateTo(offset: number): void {
     let keep = this.entries.length;
     while (keep > 0 && this.entries[keep - 1].lastOffset >= offset) keep--;
-    if (keep === this.entries.length && keep > 0) return;
+    if (keep === this.entries.length) return;
     this.entries.length = keep;
-    if (keep === 0 && this.fd === null) {
-      if (this.fs.existsSync(this.path)) this.fs.unlinkSync(this.path);
-      return;
-    }
     this.fd ??= this.fs.openSync(this.path, 'r+');
     this.fs.ftruncateSync(this.fd, keep * TransactionIndex.ENTRY_SIZE);
     this.unsynced = true;
