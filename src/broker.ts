@@ -203,7 +203,7 @@ async function compose(
     // The same figures as the CLI's recovery line; what was cut was warned about per log.
     const { logs: found, records, cleanShutdown, segmentsRecovered, bytesTruncated, recordsDropped, segmentsDeleted } = logs.recovery;
     log.info({ logs: found, records, cleanShutdown, segmentsRecovered, bytesTruncated, recordsDropped, segmentsDeleted, ms: elapsedMs(recoveryStarted) }, 'logs recovered');
-    cluster = await Cluster.open({ dataDir: config.dataDir, logDirs: config.logDirs, nodeId: config.nodeId, logs, settings, events: clusterEvents(log, metrics), fs, logger: log, producerIdExpirationMs: config.producerIdExpirationMs });
+    cluster = await Cluster.open({ dataDir: config.dataDir, logDirs: config.logDirs, nodeId: config.nodeId, logs, settings, events: clusterEvents(log, metrics), fs, logger: log, producerIdExpirationMs: () => configs.current.producerIdExpirationMs });
   } catch (err) {
     throw dataDirError(config.dataDir, err) ?? err;
   }

@@ -48,8 +48,8 @@ export interface ClusterOptions {
   readonly logger?: StorageLogger;
   /** Every directory of log.dirs, the first one (dataDir) included: each gets a meta.properties. Default [dataDir]. */
   readonly logDirs?: readonly string[];
-  /** producer.id.expiration.ms for every partition's producer state. */
-  readonly producerIdExpirationMs?: number;
+  /** producer.id.expiration.ms for every partition's producer state (a getter: it is dynamic). */
+  readonly producerIdExpirationMs?: () => number;
 }
 
 /**

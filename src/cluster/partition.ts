@@ -69,8 +69,8 @@ export interface ProducerStateView {
 }
 
 export interface PartitionOptions {
-  /** producer.id.expiration.ms (Kafka's default: one day). */
-  producerIdExpirationMs?: number;
+  /** producer.id.expiration.ms (Kafka's default: one day), or a getter of its dynamic value. */
+  producerIdExpirationMs?: number | (() => number);
   /** Clock for loading producer state (expiry of snapshot entries). */
   now?: () => number;
 }

@@ -55,11 +55,15 @@ export class ProducerStateManager {
    */
   private readonly ongoing = new Map<number, number>();
 
+  private readonly expirationMs: () => number;
+
   constructor(
     private readonly name: string,
-    /** producer.id.expiration.ms */
-    private readonly producerIdExpirationMs: number,
-  ) {}
+    /** producer.id.expiration.ms, or a getter of its current (dynamic) value. */
+    producerIdExpirationMs: number | (() => number),
+  ) {
+    this.expirationMs = typeof producerIdExpirationMs === 'number' ? () => producerIdExpirationMs : producerIdExpirationMs;
+  }
 
   get producerCount(): number {
     return this.producers.size;
@@ -202,15 +206,16 @@ export class ProducerStateManager {
     return completed;
   }
 
-  private isExpired(entry: ProducerStateEntry, now: number): boolean {
-    return entry.currentTxnFirstOffset < 0 && now - entry.lastTimestamp >= this.producerIdExpirationMs;
+  private isExpired(entry: ProducerStateEntry, now: number, expirationMs = this.expirationMs()): boolean {
+    return entry.currentTxnFirstOffset < 0 && now - entry.lastTimestamp >= expirationMs;
   }
 
   /** Forgets producers idle for producer.id.expiration.ms (never one with an open transaction). */
   removeExpiredProducers(now: number): number {
     let removed = 0;
+    const expirationMs = this.expirationMs();
     for (const [pid, entry] of this.producers) {
-      if (this.isExpired(entry, now)) {
+      if (this.isExpired(entry, now, expirationMs)) {
         this.producers.delete(pid);
         removed++;
       }
@@ -227,8 +232,9 @@ export class ProducerStateManager {
     this.producers.clear();
     this.ongoing.clear();
     const open: ProducerStateEntry[] = [];
+    const expirationMs = this.expirationMs();
     for (const entry of decodeProducerSnapshot(payload)) {
-      if (this.isExpired(entry, now)) continue;
+      if (this.isExpired(entry, now, expirationMs)) continue;
       this.producers.set(entry.producerId, entry);
       if (entry.currentTxnFirstOffset >= 0) open.push(entry);
     }
