@@ -92,7 +92,8 @@ export class ProducerStateManager {
   /**
    * Kafka's duplicate check and ProducerAppendInfo validation of one data batch, without changing
    * anything. Rules (Kafka 4): a batch with the sequence range of one of the last five in the same
-   * epoch is a duplicate; an epoch below the known one is INVALID_PRODUCER_EPOCH; a new epoch must
+   * epoch is a duplicate; an epoch below the known one is INVALID_PRODUCER_EPOCH, transactional
+   * or not (since Kafka 2.7, KIP-588, PRODUCER_FENCED comes only from the coordinator); a new epoch must
    * start at sequence 0, the same epoch must continue the last sequence (OUT_OF_ORDER_SEQUENCE_NUMBER
    * otherwise), and a producer the partition does not know may start anywhere (Kafka no longer
    * answers UNKNOWN_PRODUCER_ID since KIP-360); a non-transactional batch while the producer has
