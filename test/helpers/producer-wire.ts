@@ -2,6 +2,8 @@
 // batches built by hand (producer id, epoch, sequence, transactional bit) so that tests can send
 // what a client would only send by mistake or on a retry.
 import type { WireClient } from '../../src/client/wire-client.js';
+// Every API's schemas, for the default codecs of the wire client (it loads none by itself).
+import '../../src/protocol/api-codecs.js';
 import { buildRecordBatch } from '../../src/protocol/records/records.js';
 import { decodeBatches } from '../../src/protocol/records/records.js';
 import type { ProduceResponse, ProduceResponsePartitionProduceResponse } from '../../src/protocol/messages/produce.js';
