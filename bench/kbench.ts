@@ -94,10 +94,11 @@ export async function runKbench(report: Report): Promise<void> {
     report.add({ section: SECTION, name: 'produce acks=1 throughput', value: num(p.figures, 'mb_s'), unit: 'MB/s', better: 'higher' });
 
     // Idempotence (issue 7's target: within 10 % of plain produce). librdkafka's idempotent
-    // producer needs acks=all, and librdkafka 2.0.2 keeps one produce request in flight per
-    // partition with it (its dedup window of five is counted in messages), against any broker:
-    // so it is also compared with plain produce limited to one request in flight, the same
-    // pipeline, and with what the broker itself spends (its CPU time, from /proc).
+    // producer needs acks=all, and librdkafka 2.0.2 then keeps one produce request in flight per
+    // partition (its protocol debug log shows send, answer, send; it weighs in-flight messages
+    // against its window of five requests), whatever the broker: so idempotent produce is also
+    // compared with plain produce limited to one request in flight, the same pipeline, and with
+    // what the broker itself spends on both (its CPU time, from /proc).
     const plain = await kbench(bin, ['produce', boot, '-t', 'kb-all', '-C', '1', '-n', '1000000', '-s', '100', '-a', 'all']);
     incomplete('produce acks=all', plain);
     const cpu0 = cpuSeconds(broker.child.pid);
