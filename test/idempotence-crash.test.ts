@@ -112,6 +112,8 @@ test('after kill -9, retries of the last five batches are duplicates and transac
 
   await restart('kill');
   await checkRetries('after kill -9 (replay from the log and the roll snapshots)');
+  const fresh = (await initProducerId(c)).producerId;
+  assert.ok(fresh > Math.max(producerId, A, B), `a new producer id after the crash (${fresh}) reuses none`);
   let rc = await fetchPartition(c, 'txn', 0, 0, 1);
   assert.deepEqual([Number(rc.lastStableOffset), rc.values], [1, ['a0']], "B's open transaction holds the LSO at 1");
   assert.deepEqual(rc.abortedTransactions?.map((t) => Number(t.producerId)), [A]);
