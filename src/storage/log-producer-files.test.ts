@@ -6,7 +6,7 @@ import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { Log } from './log.js';
-import { batch, config, tempDir } from './test-fixtures.js';
+import { TestFileSystem, batch, config, tempDir } from './test-fixtures.js';
 
 const tp = { topic: 't', partition: 0 };
 const cfg = config({ segmentBytes: 1000, indexIntervalBytes: 150 });
@@ -133,6 +133,31 @@ test('scanBatches visits every batch from the one holding an offset, with its by
     const sizes = log.read(0, 1 << 20)!.batches.map((b) => b.length);
     assert.deepEqual(seen, [[3, 4, sizes[1]], [5, 8, sizes[2]]]);
     await log.close();
+  } finally {
+    cleanup();
+  }
+});
+
+test('a snapshot that cannot be written (disk full) is a warning: the roll, the appends and the close go on', async () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    const fs = new TestFileSystem();
+    const openSync = fs.openSync;
+    fs.openSync = (path: string, flags: string) => {
+      if (path.endsWith('.snapshot')) throw Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' });
+      return openSync(path, flags);
+    };
+    const warnings: string[] = [];
+    const log = await Log.open(join(dir, 't-0'), tp, cfg, { fs, logger: { info: () => undefined, warn: (_f, m) => warnings.push(m), error: (_f, m) => warnings.push(m) } });
+    log.setProducerSnapshotSource(() => Buffer.from('state'));
+    for (let i = 0; i < 25; i++) log.append(batch(3));
+    assert.equal(log.logEndOffset, 75);
+    assert.ok(log.numberOfSegments >= 3);
+    await log.close();
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.ok(warnings.length >= log.numberOfSegments, `a warning per failed snapshot: ${warnings.join(' | ')}`);
+    assert.match(warnings[0], /producer snapshot at offset \d+ failed .*ENOSPC/);
+    assert.deepEqual(snapshotsIn(join(dir, 't-0')), []);
   } finally {
     cleanup();
   }
