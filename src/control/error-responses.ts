@@ -138,6 +138,16 @@ const BUILT: ReadonlyMap<number, (req: Body, code: number) => Body> = new Map<nu
     responses: [...(req.topicNames as string[]).map((name): Body => ({ name })), ...(req.topics as Rows)].map((t) => ({ name: t.name ?? null, topicId: t.topicId, errorCode, errorMessage: null })),
   })],
   [37, (req, errorCode) => ({ results: (req.topics as Rows).map((t) => ({ name: t.name, errorCode, errorMessage: null })) })], // CreatePartitions
+  [27, (req, errorCode) => ({ // WriteTxnMarkers: per marker, topic and partition
+    markers: (req.markers as Rows).map((m) => ({
+      producerId: m.producerId,
+      topics: (m.topics as Rows).map((t) => ({ name: t.name, partitions: (t.partitionIndexes as number[]).map((partitionIndex) => ({ partitionIndex, errorCode })) })),
+    })),
+  })],
+  [61, (req, errorCode) => ({ // DescribeProducers: per topic and partition
+    throttleTimeMs: 0,
+    topics: (req.topics as Rows).map((t) => ({ name: t.name, partitions: (t.partitionIndexes as number[]).map((partitionIndex) => ({ partitionIndex, errorCode, errorMessage: null, activeProducers: [] })) })),
+  })],
   [33, resourceErrors], // AlterConfigs
   [44, resourceErrors], // IncrementalAlterConfigs
 ]);
