@@ -4,6 +4,7 @@ import { ConfigStore } from './config/config-store.js';
 import { ErrorCode } from './protocol/errors.js';
 import { DynamicConfigFile } from './config/dynamic-config-file.js';
 import { LogManager, type RecoverySummary } from './storage/log-manager.js';
+import { type CleanerConfig, LogCleaner } from './storage/log-cleaner.js';
 import { DataDirLock } from './storage/data-dir-lock.js';
 import { type FileSystem, nodeFileSystem } from './storage/file-system.js';
 import type { Scheduler } from './storage/scheduler.js';
@@ -39,6 +40,8 @@ export interface Broker {
   readonly context: BrokerContext;
   /** What opening the data directory found and did: logs, records, what recovery cut, how long it took. */
   readonly recovery: RecoverySummary;
+  /** The log cleaner (compaction): its recent cleans, and wake() to look for work at once (tests, tools). */
+  readonly cleaner: LogCleaner;
   /**
    * Consumer groups as the console and CLI show them: state, type, protocol, members with
    * their assignments, and per partition the committed offset, log end offset and lag.
@@ -209,7 +212,22 @@ async function compose(
   }
   readiness.notReady = `replaying ${OFFSETS_TOPIC}`;
 
-  const offsetsTopic = new OffsetsTopicLog(cluster, { partitions: config.offsetsTopicNumPartitions, segmentBytes: config.offsetsTopicSegmentBytes });
+  // Kafka's log cleaner: compacts every log whose cleanup.policy includes compact, on worker threads.
+  const cleaner = new LogCleaner({
+    fs,
+    config: () => cleanerConfig(config, configs.current),
+    logDirs: () => logs.describeLogDirs(),
+    logger: log,
+  });
+  logs.setCleaner(cleaner);
+  undo.push(() => cleaner.stop());
+  cleaner.start();
+
+  const offsetsTopic = new OffsetsTopicLog(cluster, {
+    partitions: config.offsetsTopicNumPartitions,
+    segmentBytes: config.offsetsTopicSegmentBytes,
+    compressionCodec: config.offsetsTopicCompressionCodec,
+  });
   const groups = createGroupCoordinator(configs, cluster, offsetsTopic, log);
 
   const transactions = new TransactionCoordinator(new ProducerIdManager(join(config.dataDir, PRODUCER_ID_FILE)), log);
@@ -329,6 +347,7 @@ async function compose(
     cluster,
     context,
     recovery: logs.recovery,
+    cleaner,
     groups: (groupId) => groups.inspectGroups(groupId === undefined ? {} : { groupId }),
     ready: loaded,
     metricsUrl: metricsEndpoint?.server.url ?? null,
@@ -345,6 +364,8 @@ async function compose(
         groups.close();
         await loaded;
         await server.close();
+        // Before the logs close: a clean stops and leaves no file behind.
+        await cleaner.stop();
         let flushed = 0;
         let records = 0;
         for (const t of cluster.topics()) {
@@ -365,6 +386,19 @@ async function compose(
       })();
       return stopping;
     },
+  };
+}
+
+/** The log.cleaner.* settings; enable is static (read-only in Kafka), the rest follow dynamic changes. */
+function cleanerConfig(statics: BrokerConfig, current: BrokerConfig): CleanerConfig {
+  return {
+    enable: statics.logCleanerEnable,
+    threads: current.logCleanerThreads,
+    dedupeBufferSize: current.logCleanerDedupeBufferSize,
+    ioBufferSize: current.logCleanerIoBufferSize,
+    ioBufferLoadFactor: current.logCleanerIoBufferLoadFactor,
+    ioMaxBytesPerSecond: current.logCleanerIoMaxBytesPerSecond,
+    backoffMs: current.logCleanerBackoffMs,
   };
 }
 

@@ -66,6 +66,13 @@ export class BrokerConfig {
   readonly logFlushStartOffsetCheckpointIntervalMs: number;
   readonly logCleanerEnable: boolean;
   readonly logCleanerBackoffMs: number;
+  readonly logCleanerThreads: number;
+  /** Bytes of offset map shared by the cleaner threads. */
+  readonly logCleanerDedupeBufferSize: number;
+  readonly logCleanerIoBufferSize: number;
+  readonly logCleanerIoBufferLoadFactor: number;
+  /** Infinity-like (Double.MAX_VALUE) by default: no throttle. */
+  readonly logCleanerIoMaxBytesPerSecond: number;
 
   readonly groupCoordinatorRebalanceProtocols: readonly string[];
   readonly groupInitialRebalanceDelayMs: number;
@@ -178,6 +185,14 @@ export class BrokerConfig {
     this.logFlushStartOffsetCheckpointIntervalMs = this.num('log.flush.start.offset.checkpoint.interval.ms');
     this.logCleanerEnable = this.bool('log.cleaner.enable');
     this.logCleanerBackoffMs = this.num('log.cleaner.backoff.ms');
+    this.logCleanerThreads = this.num('log.cleaner.threads');
+    this.logCleanerDedupeBufferSize = this.num('log.cleaner.dedupe.buffer.size');
+    this.logCleanerIoBufferSize = this.num('log.cleaner.io.buffer.size');
+    this.logCleanerIoBufferLoadFactor = this.num('log.cleaner.io.buffer.load.factor');
+    this.logCleanerIoMaxBytesPerSecond = this.num('log.cleaner.io.max.bytes.per.second');
+    if (this.logCleanerThreads > 0 && !(this.logCleanerDedupeBufferSize / this.logCleanerThreads > 1024 * 1024)) {
+      throw configError('log.cleaner.dedupe.buffer.size must be at least 1MB per cleaner thread.');
+    }
     requireOrdered(this.num('log.cleaner.min.compaction.lag.ms'), this.num('log.cleaner.max.compaction.lag.ms'),
       (min, max) => `conflict topic config setting min.compaction.lag.ms (${min}) > max.compaction.lag.ms (${max})`);
 

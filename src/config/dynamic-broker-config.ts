@@ -22,7 +22,7 @@ const LISTENER_PREFIXED_ONLY = new Set([
 const LISTENER_CONFIGS = new Set(['listeners', 'advertised.listeners', 'listener.security.protocol.map']);
 
 /** Kafka's DynamicThreadPool settings: a change may at most halve or double the current count. */
-const THREAD_POOLS = ['num.io.threads', 'num.recovery.threads.per.data.dir', 'background.threads'] as const;
+const THREAD_POOLS = ['num.io.threads', 'num.recovery.threads.per.data.dir', 'background.threads', 'log.cleaner.threads'] as const;
 
 /** Scala's Set.toString, which Kafka's messages print: "Set(a, b)". */
 function scalaSet(names: readonly string[]): string {
@@ -90,6 +90,8 @@ export function mergeBrokerProps(
  * may at most halve or double. Returns Kafka's message ("Invalid dynamic configuration") or null.
  */
 export function checkReconfiguration(current: BrokerConfig, next: BrokerConfig): string | null {
+  // Kafka's LogCleaner.validateReconfiguration: cleaner threads cannot go to 0 while running.
+  if ((next.get('log.cleaner.threads') as number) < 1 && next.get('log.cleaner.threads') !== current.get('log.cleaner.threads')) return 'Invalid dynamic configuration';
   for (const name of THREAD_POOLS) {
     const before = current.get(name) as number;
     const after = next.get(name) as number;

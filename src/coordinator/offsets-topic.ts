@@ -13,6 +13,8 @@ export const OFFSETS_TOPIC = '__consumer_offsets';
 export interface OffsetsTopicOptions {
   readonly partitions: number; // offsets.topic.num.partitions
   readonly segmentBytes: number; // offsets.topic.segment.bytes
+  /** offsets.topic.compression.codec: 0 none, 1 gzip, 2 snappy, 3 lz4, 4 zstd (default 0). */
+  readonly compressionCodec?: number;
 }
 
 /** Kafka's partitionFor(groupId): Utils.abs(groupId.hashCode()) % partitions, Java's String.hashCode. */
@@ -25,9 +27,14 @@ export function offsetsPartitionFor(groupId: string, partitions: number): number
 
 /**
  * The group coordinator's durable state as the compacted internal topic `__consumer_offsets`:
- * each write is one batch appended to the group's partition and acknowledged once the flush
- * policy is satisfied; restart replays every partition. The topic is created on first use, as
- * Kafka does, so a broker that never sees a group starts without it.
+ * each write is one batch appended to the group's partition (compressed with
+ * offsets.topic.compression.codec) and acknowledged once the flush policy is satisfied; restart
+ * replays every partition. The topic is created on first use, as Kafka does, so a broker that
+ * never sees a group starts without it. It is created with Kafka's configs for it:
+ * cleanup.policy=compact, segment.bytes=offsets.topic.segment.bytes, compression.type=producer;
+ * the log cleaner then keeps one record per key (a group's metadata, one offset per partition,
+ * ...), and the tombstones the coordinator writes for deleted groups and offsets go once
+ * delete.retention.ms has passed, so restart and disk follow the live groups, not the history.
  */
 export class OffsetsTopicLog implements GroupLog {
   private creating: Promise<Topic> | undefined;
@@ -60,7 +67,7 @@ export class OffsetsTopicLog implements GroupLog {
     if (records.length === 0) return;
     const topic = await this.topic();
     const partition = topic.partitions[offsetsPartitionFor(groupId, topic.partitions.length)];
-    const batch = buildRecordBatch({ records: records.map((r) => ({ key: r.key, value: r.value })) });
+    const batch = buildRecordBatch({ records: records.map((r) => ({ key: r.key, value: r.value })), compression: this.opts.compressionCodec ?? 0 });
     const { flushed } = partition.appendTrusted(batch);
     if (flushed) await flushed;
   }

@@ -23,7 +23,25 @@ export interface LogConfig {
   delete?: boolean;
   /** file.delete.delay.ms: how long a deleted segment's files wait, renamed `.deleted`; absent = 60000. */
   fileDeleteDelayMs?: number;
+  /** cleanup.policy contains "compact" (the log cleaner keeps the latest record per key); absent = false. */
+  compact?: boolean;
+  /** delete.retention.ms: how long a cleaned tombstone (or transaction marker) stays readable. */
+  deleteRetentionMs?: number;
+  /** min.compaction.lag.ms: a record stays uncompacted at least this long. */
+  minCompactionLagMs?: number;
+  /** max.compaction.lag.ms: a record becomes compactable at the latest this long after it was written (Infinity: no limit). */
+  maxCompactionLagMs?: number;
+  /** min.cleanable.dirty.ratio: the share of uncleaned bytes that makes a log worth cleaning. */
+  minCleanableDirtyRatio?: number;
 }
+
+/** Kafka 4.x defaults of the compaction settings, for configs that leave them out. */
+export const compactionDefaults = Object.freeze({
+  deleteRetentionMs: 24 * 60 * 60 * 1000,
+  minCompactionLagMs: 0,
+  maxCompactionLagMs: Infinity,
+  minCleanableDirtyRatio: 0.5,
+});
 
 /** Kafka 4.x defaults (flush.messages / flush.ms are Long.MAX_VALUE there: never). */
 export const defaultLogConfig: LogConfig = Object.freeze({

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { FileSystem } from './file-system.js';
 import { DELETED_FILE_SUFFIX, LogSegment, SEGMENT_FILE_SUFFIXES, type SegmentSettings, segmentFileName } from './log-segment.js';
+import { recoverInterruptedSwaps } from './segment-swap.js';
 import type { LogRecovery, StorageLogger } from './storage-logger.js';
 
 export interface LoadedLog {
@@ -56,6 +57,12 @@ export function loadLog(p: LogLoadParams): LoadedLog {
     if (name.endsWith(DELETED_FILE_SUFFIX)) fs.unlinkSync(join(dir, name));
     else names.push(name);
   }
+  // A clean interrupted by a crash: its swap is finished (or its files dropped) before loading.
+  const { swapped, replacedFiles, abandonedFiles } = recoverInterruptedSwaps(dir, fs, settings, now, p.name, p.logger);
+  if (swapped.size + replacedFiles + abandonedFiles > 0) {
+    names.length = 0;
+    names.push(...fs.readdirSync(dir));
+  }
   const bases: number[] = [];
   for (const name of names) {
     const m = SEGMENT_LOG.exec(name);
@@ -84,7 +91,7 @@ export function loadLog(p: LogLoadParams): LoadedLog {
     const isLast = i === bases.length - 1;
     const nextBase = isLast ? Infinity : bases[i + 1];
     const unflushed = !p.cleanShutdown && nextBase > p.recoveryPoint;
-    if (!unflushed && segment.loadIndexes()) {
+    if (!unflushed && !swapped.has(bases[i]) && segment.loadIndexes()) {
       segment.txnIndex.truncateTo(segment.nextOffset);
       if (!isLast) segment.sealed = true;
       continue;

@@ -95,6 +95,8 @@ export class LogManager {
   private readonly pendingFolderDeletions = new Map<string, () => void>();
   private checkpointChain: Promise<void> = Promise.resolve();
   private closed = false;
+  /** The log cleaner, told before a log is deleted so that its clean stops first. */
+  private cleaner: { abort(log: Log): Promise<void> } | undefined;
   /** Filled in by open(). */
   recovery: RecoverySummary = { logs: 0, records: 0, logsTruncated: 0, cleanShutdown: true, durationMs: 0, segmentsRecovered: 0, bytesTruncated: 0, recordsDropped: 0, segmentsDeleted: 0 };
 
@@ -250,6 +252,11 @@ export class LogManager {
     return this.found.map((tp) => ({ ...tp }));
   }
 
+  /** Gives the log cleaner (see LogCleaner.abort) a say before logs are deleted. */
+  setCleaner(cleaner: { abort(log: Log): Promise<void> }): void {
+    this.cleaner = cleaner;
+  }
+
   getLog(topic: string, partition: number): Log | undefined {
     return this.logs.get(key(topic, partition));
   }
@@ -339,6 +346,8 @@ export class LogManager {
   async deleteLog(topic: string, partition: number, opts: { now?: boolean } = {}): Promise<void> {
     const k = key(topic, partition);
     const log = this.logs.get(k) ?? (await this.creating.get(k)?.catch(() => undefined));
+    // A clean in progress would write into the folder being removed.
+    if (log && this.cleaner) await this.cleaner.abort(log);
     this.logs.delete(k);
     this.rebalanceTailCaches();
     if (!log) return;

@@ -65,8 +65,11 @@ export class LogSegment {
   private unsynced = false;
   private inFlightSync: Promise<void> | null = null;
   private closed = false;
-  /** '' while the segment belongs to its log; DELETED_FILE_SUFFIX once its files await deletion. */
-  private fileSuffix = '';
+  /**
+   * '' while the segment belongs to its log; DELETED_FILE_SUFFIX once its files await deletion;
+   * CLEANED_SUFFIX while the log cleaner writes it as a replacement.
+   */
+  private fileSuffix: string;
 
   private constructor(
     readonly dir: string,
@@ -76,24 +79,29 @@ export class LogSegment {
     private settings: SegmentSettings,
     /** When the segment object was made: segment.ms fallback when batches carry no timestamps. */
     readonly created: number,
+    fileSuffix = '',
   ) {
+    this.fileSuffix = fileSuffix;
     this.nextOffset = baseOffset;
     this.offsetIndex = new OffsetIndex(baseOffset, OffsetIndex.maxEntriesFor(settings.segmentIndexBytes));
     this.timeIndex = new TimeIndex(baseOffset, TimeIndex.maxEntriesFor(settings.segmentIndexBytes));
     this.txnIndex = new TransactionIndex(this.path('.txnindex'), fs, baseOffset);
   }
 
-  static create(dir: string, baseOffset: number, settings: SegmentSettings, fs: FileSystem, now: number): LogSegment {
-    for (const suffix of ['.index', '.timeindex', '.txnindex'] as const) unlinkQuietly(fs, join(dir, segmentFileName(baseOffset, suffix)));
-    const fd = fs.openSync(join(dir, segmentFileName(baseOffset, '.log')), 'w+');
-    return new LogSegment(dir, baseOffset, fs, fd, settings, now);
+  static create(dir: string, baseOffset: number, settings: SegmentSettings, fs: FileSystem, now: number, fileSuffix = ''): LogSegment {
+    for (const suffix of ['.index', '.timeindex', '.txnindex'] as const) unlinkQuietly(fs, join(dir, segmentFileName(baseOffset, suffix) + fileSuffix));
+    const fd = fs.openSync(join(dir, segmentFileName(baseOffset, '.log') + fileSuffix), 'w+');
+    return new LogSegment(dir, baseOffset, fs, fd, settings, now, fileSuffix);
   }
 
-  /** Opens an existing segment without reading it; follow with loadIndexes() or recover(). */
-  /** `hasTxnIndex`: whether a `.txnindex` file is there (the loader's folder listing says). */
-  static open(dir: string, baseOffset: number, settings: SegmentSettings, fs: FileSystem, now: number, hasTxnIndex = true): LogSegment {
-    const fd = fs.openSync(join(dir, segmentFileName(baseOffset, '.log')), 'r+');
-    const segment = new LogSegment(dir, baseOffset, fs, fd, settings, now);
+  /**
+   * Opens an existing segment without reading it; follow with loadIndexes() or recover().
+   * `hasTxnIndex`: whether a `.txnindex` file is there (the loader's folder listing says);
+   * `fileSuffix`: the files' suffix while they are not the log's yet (`.swap` in recovery).
+   */
+  static open(dir: string, baseOffset: number, settings: SegmentSettings, fs: FileSystem, now: number, hasTxnIndex = true, fileSuffix = ''): LogSegment {
+    const fd = fs.openSync(join(dir, segmentFileName(baseOffset, '.log') + fileSuffix), 'r+');
+    const segment = new LogSegment(dir, baseOffset, fs, fd, settings, now, fileSuffix);
     segment.size = fs.fstatSize(fd);
     if (hasTxnIndex) segment.txnIndexDamaged = !segment.txnIndex.load();
     return segment;

@@ -5,6 +5,7 @@ import { type LogConfig, defaultLogConfig } from './log-config.js';
 import { LogFlusher } from './log-flusher.js';
 import { loadLog } from './log-loader.js';
 import { LogSegment } from './log-segment.js';
+import { commitCleanedSegment, finishSwap } from './segment-swap.js';
 import { TailCache } from './tail-cache.js';
 import { type LogRecovery, NO_RECOVERY, type StorageLogger, silentLogger } from './storage-logger.js';
 import { type ReadInfo, maxTimestampAndOffset, offsetForTimestamp, readSegments, segmentIndexFor } from './segment-reads.js';
@@ -275,14 +276,20 @@ export class Log {
     return wrapped;
   }
 
-  /** Kafka's shouldRoll: size, age (segment.ms), full indexes, offsets beyond int32 of the base. */
+  /**
+   * Kafka's shouldRoll: size, age (segment.ms, or max.compaction.lag.ms when shorter on a
+   * compacted log, since the active segment is never cleaned), full indexes, offsets beyond int32
+   * of the base.
+   */
   private maybeRoll(messagesSize: number, maxTimestamp: number, lastOffset: number): LogSegment {
     const segment = this.activeSegment;
     if (segment.size === 0) return segment;
     const waited = segment.rollingBasedTimestamp >= 0 ? maxTimestamp - segment.rollingBasedTimestamp : this.now() - segment.created;
+    const { compact, maxCompactionLagMs } = this.config;
+    const maxSegmentMs = compact && maxCompactionLagMs !== undefined && maxCompactionLagMs > 0 ? Math.min(this.config.segmentMs, maxCompactionLagMs) : this.config.segmentMs;
     if (
       segment.size + messagesSize > this.config.segmentBytes ||
-      waited > this.config.segmentMs ||
+      waited > maxSegmentMs ||
       segment.offsetIndex.isFull ||
       segment.timeIndex.isFull ||
       lastOffset - segment.baseOffset > INT32_MAX
@@ -581,6 +588,53 @@ export class Log {
     } catch (err) {
       throw this.ioFailure('truncation of', err);
     }
+  }
+
+  /** The settings the log obeys now (the cleaner reads the compaction ones). */
+  get settings(): LogConfig {
+    return this.config;
+  }
+
+  /**
+   * The log cleaner's read path: the non-active segments, oldest first (the objects themselves:
+   * the cleaner hands the ones it cleaned back to replaceSegments, which checks they are still
+   * there), and the active segment. Nothing here may be changed by the caller.
+   */
+  cleanableSegments(): { segments: readonly LogSegment[]; active: LogSegment } {
+    return { segments: this.segments.slice(0, -1), active: this.activeSegment };
+  }
+
+  /**
+   * Swaps in the cleaned segment written at `base` (`<base>.log.cleaned` and its indexes,
+   * fsynced) for `replaced`, the consecutive non-active segments it was cleaned from (Kafka's
+   * replaceSegments; the steps and their crash safety are in segment-swap.ts). Synchronous, so
+   * no read or append sees a half-done swap. Returns false, changing nothing, when the log no
+   * longer holds exactly those segments (retention, truncation or deletion got there first); the
+   * caller then discards the cleaned files.
+   */
+  replaceSegments(base: number, replaced: readonly LogSegment[]): boolean {
+    if (this.closed || this.offlineError || replaced.length === 0 || replaced[0].baseOffset !== base) return false;
+    const first = this.segments.indexOf(replaced[0]);
+    if (first < 0 || first + replaced.length >= this.segments.length) return false;
+    for (let i = 1; i < replaced.length; i++) if (this.segments[first + i] !== replaced[i]) return false;
+    let cleaned: LogSegment;
+    try {
+      commitCleanedSegment(this.fs, this.dir, base);
+      // The replaced segments leave like retention's: renamed `.deleted`, removed later.
+      this.deleteSegmentFiles(replaced);
+      finishSwap(this.fs, this.dir, base);
+      cleaned = LogSegment.open(this.dir, base, this.config, this.fs, replaced[replaced.length - 1].created);
+      if (!cleaned.loadIndexes()) cleaned.recover();
+    } catch (err) {
+      // The directory goes offline; the next start finishes or drops the swap (segment-swap.ts).
+      throw this.ioFailure('swap of a cleaned segment into', err);
+    }
+    cleaned.sealed = true;
+    this.segments.splice(first, replaced.length, cleaned);
+    // The tail cache may still hold batches the clean removed; reads below its end go to disk.
+    const cached = this.cache.startOffset;
+    if (cached !== undefined && cached < cleaned.nextOffset) this.cache.clear();
+    return true;
   }
 
   updateConfig(config: LogConfig): void {

@@ -1,7 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildRecordBatch } from '../protocol/records/records.js';
+import { RecordBatchHeader } from '../protocol/records/record-batch.js';
+import { buildRecordBatch, decodeRecords } from '../protocol/records/records.js';
 import { type FileSystem, errnoError, nodeFileSystem } from './file-system.js';
 import { type LogConfig, defaultLogConfig } from './log-config.js';
 import type { Scheduler } from './scheduler.js';
@@ -268,4 +269,34 @@ export class FaultyFileSystem implements FileSystem {
   }
   existsSync = nodeFileSystem.existsSync;
   isDirectory = nodeFileSystem.isDirectory;
+}
+
+/** A batch of keyed records ([key, value]; a null value is a tombstone), timestamps `ts + i`. */
+export function keyedBatch(
+  records: [key: string, value: string | null][],
+  opts: { ts?: number; compression?: number; producerId?: number; producerEpoch?: number; baseSequence?: number; transactional?: boolean } = {},
+): Buffer {
+  const ts = opts.ts ?? 1_000_000;
+  return buildRecordBatch({
+    records: records.map(([key, value], i) => ({ key, value, timestamp: ts + i })),
+    now: ts,
+    ...(opts.compression !== undefined ? { compression: opts.compression } : {}),
+    ...(opts.producerId !== undefined ? { producerId: opts.producerId, producerEpoch: opts.producerEpoch ?? 0, baseSequence: opts.baseSequence ?? 0 } : {}),
+    ...(opts.transactional ? { transactional: true } : {}),
+  });
+}
+
+/** Every record a consumer reading from the log start would get: [offset, key, value]. */
+export function readRecords(log: { logStartOffset: number; read(offset: number, maxBytes: number): { batches: Buffer[] } | null }): [number, string | null, string | null][] {
+  const out: [number, string | null, string | null][] = [];
+  let offset = log.logStartOffset;
+  for (;;) {
+    const res = log.read(offset, 1 << 20);
+    if (!res || res.batches.length === 0) return out;
+    for (const b of res.batches) {
+      const h = new RecordBatchHeader(b, 0);
+      for (const r of decodeRecords(b)) if (r.offset >= offset) out.push([r.offset, r.key?.toString() ?? null, r.value?.toString() ?? null]);
+      offset = h.lastOffset + 1;
+    }
+  }
 }

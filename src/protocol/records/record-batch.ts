@@ -97,6 +97,13 @@ export class RecordBatchHeader {
   get timestampTypeIsLogAppend(): boolean {
     return (this.attributes & Attributes.TIMESTAMP_TYPE_LOG_APPEND) !== 0;
   }
+  /**
+   * KIP-534: the log cleaner marks a batch whose tombstones or transaction marker it kept, and
+   * stores in baseTimestamp when they may go (epoch ms); -1 when the batch carries no horizon.
+   */
+  get deleteHorizonMs(): number {
+    return (this.attributes & Attributes.DELETE_HORIZON) !== 0 ? this.baseTimestamp : -1;
+  }
   get lastOffsetDelta(): number {
     return this.buf.readInt32BE(this.pos + BatchHeader.LAST_OFFSET_DELTA);
   }

@@ -1,0 +1,59 @@
+/**
+ * The log cleaner's thread (see WorkerRunner): runs one SegmentCleaner clean at a time on the
+ * files of a partition folder and reports each cleaned group for the main thread to swap in,
+ * waiting for its answer before the next group. The main thread asks it to stop through a shared
+ * flag, checked before every block read.
+ */
+import { parentPort } from 'node:worker_threads';
+import type { CleanOutcome, FromWorker, ToWorker } from './cleaner-runner.js';
+import { CleanerThrottler } from './cleaner-throttler.js';
+import { nodeFileSystem } from './file-system.js';
+import { OffsetMap } from './offset-map.js';
+import { CleaningAbortedError, SegmentCleaner } from './segment-cleaner.js';
+
+const port = parentPort;
+if (!port) throw new Error('log-cleaner-worker.js runs as a worker thread');
+
+let answer: ((ok: boolean) => void) | undefined;
+
+function send(m: FromWorker): void {
+  port!.postMessage(m);
+}
+
+port.on('message', (m: ToWorker) => {
+  if (m.type === 'swapped') {
+    const settle = answer;
+    answer = undefined;
+    settle?.(m.ok);
+    return;
+  }
+  void clean(m.job, new Int32Array(m.abort));
+});
+
+async function clean(job: Extract<ToWorker, { type: 'clean' }>['job'], abortFlag: Int32Array): Promise<void> {
+  const map = new OffsetMap(job.mapBytes);
+  const cleaner = new SegmentCleaner({
+    fs: nodeFileSystem,
+    map,
+    loadFactor: job.loadFactor,
+    ioBufferSize: job.ioBufferSize,
+    throttler: new CleanerThrottler(job.bytesPerSecond),
+    checkAborted: () => {
+      if (Atomics.load(abortFlag, 0) !== 0) throw new CleaningAbortedError();
+    },
+  });
+  try {
+    const endOffset = await cleaner.clean(job.task, async (group) => {
+      const ok = await new Promise<boolean>((resolve) => {
+        answer = resolve;
+        send({ type: 'group', group });
+      });
+      if (!ok) throw new CleaningAbortedError('the log changed during the clean');
+    });
+    const outcome: CleanOutcome = { endOffset, stats: cleaner.stats, mapBytes: map.bytes };
+    send({ type: 'done', outcome });
+  } catch (err) {
+    if (err instanceof CleaningAbortedError) send({ type: 'aborted', message: err.message });
+    else send({ type: 'failed', message: (err as Error).message ?? String(err), stack: (err as Error).stack });
+  }
+}
