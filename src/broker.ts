@@ -182,6 +182,8 @@ async function compose(
   let configs: ConfigStore;
   let logs: LogManager;
   let cluster: Cluster;
+  // Set once the group coordinator exists (it is built after the cluster it listens to).
+  let topicDeleted: (t: Topic) => void = () => undefined;
   try {
     // Dynamic broker and group settings (AlterConfigs) saved in the data directory apply from here.
     configs = new ConfigStore(config, new DynamicConfigFile(config.dataDir));
@@ -206,7 +208,7 @@ async function compose(
     // The same figures as the CLI's recovery line; what was cut was warned about per log.
     const { logs: found, records, cleanShutdown, segmentsRecovered, bytesTruncated, recordsDropped, segmentsDeleted } = logs.recovery;
     log.info({ logs: found, records, cleanShutdown, segmentsRecovered, bytesTruncated, recordsDropped, segmentsDeleted, ms: elapsedMs(recoveryStarted) }, 'logs recovered');
-    cluster = await Cluster.open({ dataDir: config.dataDir, logDirs: config.logDirs, nodeId: config.nodeId, logs, settings, events: clusterEvents(log, metrics), fs, logger: log, producerIdExpirationMs: () => configs.current.producerIdExpirationMs });
+    cluster = await Cluster.open({ dataDir: config.dataDir, logDirs: config.logDirs, nodeId: config.nodeId, logs, settings, events: clusterEvents(log, metrics, (t) => topicDeleted(t)), fs, logger: log, producerIdExpirationMs: () => configs.current.producerIdExpirationMs });
   } catch (err) {
     throw dataDirError(config.dataDir, err) ?? err;
   }
@@ -229,6 +231,8 @@ async function compose(
     compressionCodec: config.offsetsTopicCompressionCodec,
   });
   const groups = createGroupCoordinator(configs, cluster, offsetsTopic, log);
+  // As Kafka: the offsets committed for a deleted topic become tombstones.
+  topicDeleted = (t) => void groups.onPartitionsDeleted(t.name, t.partitions.length);
 
   const transactions = new TransactionCoordinator(new ProducerIdManager(join(config.dataDir, PRODUCER_ID_FILE)), log);
 
@@ -455,12 +459,13 @@ async function loadGroups(groups: GroupCoordinator, offsetsTopic: OffsetsTopicLo
   }
 }
 
-function clusterEvents(log: Logger, metrics: BrokerMetrics | null): ClusterEvents {
+function clusterEvents(log: Logger, metrics: BrokerMetrics | null, topicDeleted: (t: Topic) => void): ClusterEvents {
   return {
     topicCreated: (t, creation) => log.info({ topic: t.name, id: t.id, partitions: t.partitions.length, creation, configs: t.configs }, 'topic created'),
     topicDeleted: (t) => {
       metrics?.topicDeleted(t.name);
       log.info({ topic: t.name, id: t.id, partitions: t.partitions.length }, 'topic deleted');
+      topicDeleted(t);
     },
     partitionsCreated: (t, previous) => log.info({ topic: t.name, partitions: t.partitions.length, previous }, 'partitions added'),
   };

@@ -350,6 +350,26 @@ export class GroupCoordinator {
     await Promise.all(writes);
   }
 
+  /**
+   * Kafka's onPartitionsDeleted: a deleted topic's committed offsets are deleted with it, as
+   * tombstones (one per group and partition), so `__consumer_offsets` keeps nothing of topics
+   * that are gone. While the coordinator loads, the offsets replayed later stay until they expire.
+   */
+  async onPartitionsDeleted(topic: string, partitions: number): Promise<void> {
+    if (this.loading) return;
+    const writes: Promise<ErrorCode>[] = [];
+    for (const groupId of [...this.ctx.offsets.groupIds()]) {
+      const offsets = this.ctx.offsets.groupOffsets(groupId)?.get(topic);
+      if (offsets === undefined) continue;
+      const records: GroupRecord[] = [];
+      for (const partition of offsets.keys()) {
+        if (partition < partitions) records.push({ type: GroupRecordType.OFFSET_COMMIT, groupId, topic, partition, value: null });
+      }
+      if (records.length > 0) writes.push(this.ctx.write(groupId, records, true));
+    }
+    await Promise.all(writes);
+  }
+
   private scheduleOffsetsExpiration(): void {
     this.ctx.scheduler.schedule(timerKey.offsetsExpiration, this.config.offsetsRetentionCheckIntervalMs, () => {
       if (this.closed) return;

@@ -198,3 +198,18 @@ test('offsets of a group empty for offsets.retention.minutes expire, then the gr
   assert.equal(h.fetch('live', null).topics.length, 0);
   assert.deepEqual(h.coord.listGroups().groups, []);
 });
+
+test("a deleted topic's committed offsets become tombstones in every group (Kafka's onPartitionsDeleted)", async () => {
+  const h = setup();
+  await h.commit('a', { 'gone-0': 5, 'gone-1': 6, 'kept-0': 7 });
+  await h.commit('b', { 'gone-1': 8 });
+  const before = h.log.records.length;
+  await h.coord.onPartitionsDeleted('gone', 2);
+  await h.coord.flush();
+  assert.equal(h.log.records.length - before, 3, 'one tombstone per group and partition');
+  assert.ok(h.log.records.slice(before).every((r) => r.value === null));
+  assert.deepEqual(h.fetch('a', null).topics.map((t) => t.name), ['kept']);
+  assert.deepEqual(h.fetch('b', null).topics, []);
+  // Compaction keeps nothing of the deleted topic.
+  assert.ok(h.log.compacted().every((r) => !r.key.toString('latin1').includes('gone')));
+});
