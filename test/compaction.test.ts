@@ -146,3 +146,29 @@ test('kcat, lz4, cleanup.policy=compact,delete: tombstones go after delete.reten
   assert.ok(start > 0, 'the log start moved');
   assert.deepEqual(await readKcat(topic), expected.filter(([o]) => o >= start));
 });
+
+test('deleting a topic while its log is being cleaned (throttled by a dynamic log.cleaner.io.max.bytes.per.second) stops the clean and removes everything', async () => {
+  const topic = 'compact-deleted-mid-clean';
+  await createCompacted(topic);
+  for (let round = 0; round < 20; round++) {
+    await producer.send({ topic, acks: -1, messages: Array.from({ length: 100 }, (_, i) => ({ key: `k${i % 50}`, value: letters(700) })) });
+  }
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    await admin.alterConfigs({ validateOnly: false, resources: [{ type: kafkajs.ConfigResourceTypes.BROKER, name: '0', configEntries: [{ name: 'log.cleaner.io.max.bytes.per.second', value: '20000' }] }] });
+    const log = tb.broker.cluster.partition(topic, 0)!.log;
+    const cleaning = tb.broker.cleaner.cleanFilthiest();
+    assert.ok(tb.broker.cleaner.isCleaning(log), 'the clean started');
+    await admin.deleteTopics({ topics: [topic] });
+    assert.equal(await cleaning, undefined, 'the clean was aborted, not reported');
+    assert.equal(tb.broker.cleaner.isCleaning(log), false);
+    const { existsSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    assert.equal(existsSync(join(tb.dataDir, `${topic}-0`)), false, 'the partition folder is gone');
+  } finally {
+    // AlterConfigs replaces the broker's dynamic settings: none left.
+    await admin.alterConfigs({ validateOnly: false, resources: [{ type: kafkajs.ConfigResourceTypes.BROKER, name: '0', configEntries: [] }] });
+    await admin.disconnect();
+  }
+});

@@ -54,7 +54,12 @@ export class InProcessRunner implements CleanRunner {
       map,
       loadFactor: job.loadFactor,
       ioBufferSize: job.ioBufferSize,
-      throttler: new CleanerThrottler(job.bytesPerSecond),
+      // Sleeps in short slices, so that an abort does not wait for a long throttle.
+      throttler: new CleanerThrottler(job.bytesPerSecond, undefined, async (ms) => {
+        for (const end = performance.now() + ms; !aborted && performance.now() < end; ) {
+          await new Promise((res) => setTimeout(res, Math.min(50, end - performance.now())));
+        }
+      }),
       checkAborted: () => {
         if (aborted) throw new CleaningAbortedError();
       },
@@ -80,6 +85,12 @@ export type FromWorker =
   | { type: 'failed'; message: string; stack: string | undefined };
 
 const WORKER_URL = new URL('./log-cleaner-worker.js', import.meta.url);
+
+/** Raises the shared abort flag and wakes a worker sleeping on it (see the worker's throttle). */
+function abortNow(flag: Int32Array): void {
+  Atomics.store(flag, 0, 1);
+  Atomics.notify(flag, 0);
+}
 
 /**
  * Runs cleans on a worker thread of its own (Kafka's CleanerThread), one at a time: decompressing,
@@ -110,7 +121,7 @@ export class WorkerRunner implements CleanRunner {
       this.current = current;
     });
     worker.postMessage({ type: 'clean', job, abort: shared } satisfies ToWorker);
-    return { done, abort: () => Atomics.store(abortFlag, 0, 1) };
+    return { done, abort: () => abortNow(abortFlag) };
   }
 
   private ensureWorker(): Worker {
@@ -147,7 +158,7 @@ export class WorkerRunner implements CleanRunner {
   async close(): Promise<void> {
     const worker = this.worker;
     this.worker = undefined;
-    if (this.current) Atomics.store(this.current.abortFlag, 0, 1);
+    if (this.current) abortNow(this.current.abortFlag);
     if (worker) await worker.terminate();
   }
 }

@@ -37,7 +37,11 @@ async function clean(job: Extract<ToWorker, { type: 'clean' }>['job'], abortFlag
     map,
     loadFactor: job.loadFactor,
     ioBufferSize: job.ioBufferSize,
-    throttler: new CleanerThrottler(job.bytesPerSecond),
+    // The thread has nothing else to do while throttled: it waits on the abort flag, so an
+    // abort ends the wait at once.
+    throttler: new CleanerThrottler(job.bytesPerSecond, undefined, async (ms) => {
+      Atomics.wait(abortFlag, 0, 0, ms);
+    }),
     checkAborted: () => {
       if (Atomics.load(abortFlag, 0) !== 0) throw new CleaningAbortedError();
     },

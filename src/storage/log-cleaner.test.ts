@@ -342,3 +342,50 @@ test('the checkpoint survives a restart and is reset when out of the log', async
     cleanup();
   }
 });
+
+test('log.cleaner.threads logs are cleaned at once, each by one thread, and the loop starts them on its own', async () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    const clock = { now: 10 * DAY };
+    const logs: Log[] = [];
+    for (let p = 0; p < 3; p++) {
+      const log = await Log.open(join(dir, `t-${p}`), { topic: 't', partition: p }, compacted(), { now: () => clock.now });
+      for (let i = 0; i < 40; i++) log.append(keyedBatch([[`k${i % 4}`, `v${i}`]]));
+      logs.push(log);
+    }
+    const cleaner = new LogCleaner({
+      dataDir: dir,
+      // Slow cleans (200 bytes/s per thread) so that they overlap.
+      config: () => ({ enable: true, threads: 2, dedupeBufferSize: 1 << 20, ioBufferSize: 4096, ioBufferLoadFactor: 0.9, ioMaxBytesPerSecond: 400, backoffMs: 10 }),
+      logs: () => logs,
+      logger: { info: () => undefined, warn: () => undefined, error: (_f, m) => assert.fail(m) },
+      now: () => clock.now,
+      runner: () => new InProcessRunner(nodeFileSystem),
+    });
+    cleaner.start();
+    await new Promise((res) => setTimeout(res, 50));
+    assert.deepEqual(logs.map((l) => cleaner.isCleaning(l)), [true, true, false], 'two threads, two logs');
+    await cleaner.stop();
+    assert.deepEqual(logs.map((l) => cleaner.isCleaning(l)), [false, false, false]);
+    for (const l of logs) assert.deepEqual(readdirSync(l.dir).filter((n) => n.includes('.cleaned')), []);
+  } finally {
+    cleanup();
+  }
+});
+
+test('a compacted log rolls its active segment after max.compaction.lag.ms, so it can be cleaned', async () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    const log = await Log.open(join(dir, 't-0'), tp, compacted({ segmentBytes: 1 << 20, maxCompactionLagMs: 1000 }));
+    log.append(keyedBatch([['a', '1']], { ts: 5000 }));
+    log.append(keyedBatch([['a', '2']], { ts: 5900 }));
+    assert.equal(log.numberOfSegments, 1);
+    log.append(keyedBatch([['a', '3']], { ts: 6001 }));
+    assert.equal(log.numberOfSegments, 2, 'rolled once the first batch was older than the lag');
+    log.updateConfig(compacted({ segmentBytes: 1 << 20, maxCompactionLagMs: 1000, compact: false }));
+    log.append(keyedBatch([['a', '4']], { ts: 9000 }));
+    assert.equal(log.numberOfSegments, 2, 'without compaction only segment.ms counts');
+  } finally {
+    cleanup();
+  }
+});
