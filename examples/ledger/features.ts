@@ -13,7 +13,7 @@ export interface LedgerFeatures {
 
 export const BROOK_HAS: LedgerFeatures = {
   transactions: false,
-  compaction: false,
+  compaction: true,
 };
 
 export function ledgerFeatures(env = process.env.BROOK_EXAMPLE_FEATURES ?? ''): LedgerFeatures {

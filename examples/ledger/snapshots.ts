@@ -35,6 +35,21 @@ export async function writeSnapshot(cluster: Pick<Cluster, 'bootstrap' | 'topic'
   }
 }
 
+/**
+ * Writes the position record of `snapshot` again (same key, same offsets: readers see the same
+ * snapshot). On Brook as on Kafka the cleaner never touches the active segment, which holds the
+ * latest snapshot until a later write, past segment.ms, rolls it: this is such a write.
+ */
+export async function rewritePosition(cluster: Pick<Cluster, 'bootstrap' | 'topic'>, snapshot: Snapshot): Promise<void> {
+  const value: SnapshotRecord = { type: 'Position', offsets: Object.fromEntries([...snapshot.offsets].map(([p, o]) => [String(p), String(o)])) };
+  const producer = new Producer<string, string, string, string>({ clientId: 'snapshotter', bootstrapBrokers: cluster.bootstrap, serializers: stringSerializers });
+  try {
+    await producer.send({ messages: [{ topic: cluster.topic(BALANCE_SNAPSHOTS), key: POSITION_KEY, value: JSON.stringify(value) }], acks: -1 });
+  } finally {
+    await producer.close();
+  }
+}
+
 /** Reads balance-snapshots (one partition) to its end and returns the last complete snapshot. */
 export async function loadSnapshot(cluster: Cluster, loaderGroup: string): Promise<Snapshot | undefined> {
   const topic = cluster.topic(BALANCE_SNAPSHOTS);
