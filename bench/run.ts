@@ -2,7 +2,7 @@
 // measured with ✓/✗ where there is a target; speed never fails anything) and, last, a
 // `BENCH_JSON {...}` line for tooling.
 //
-//   node dist/bench/run.js [--only startup,load,kbench,groups,memory,cli,metrics,examples] [--skip SECTIONS]
+//   node dist/bench/run.js [--only startup,load,kbench,groups,memory,cli,metrics,cleaner,examples] [--skip SECTIONS]
 //                          [--examples streamstore,feed,...] [--repeat N]
 //
 // `examples` runs the large version of each example (examples/, several minutes in all);
@@ -12,6 +12,7 @@
 // on a shared machine the least disturbed run is the closest to what the code can do.
 import { runCli } from './cli.js';
 import { EXAMPLE_NAMES, examplesSection } from './examples.js';
+import { runCleaner } from './cleaner.js';
 import { runGroups } from './groups.js';
 import { runKbench } from './kbench.js';
 import { runLoad } from './load.js';
@@ -28,6 +29,7 @@ const SECTIONS: Record<string, (report: Report) => Promise<void>> = {
   memory: runMemory,
   cli: runCli,
   metrics: runMetricsOverhead,
+  cleaner: runCleaner,
   examples: examplesSection(EXAMPLE_NAMES),
 };
 

@@ -4,6 +4,8 @@
  * waiting for its answer before the next group. The main thread asks it to stop through a shared
  * flag, checked before every block read.
  */
+import { readlinkSync } from 'node:fs';
+import { setPriority } from 'node:os';
 import { parentPort } from 'node:worker_threads';
 import type { CleanOutcome, FromWorker, ToWorker } from './cleaner-runner.js';
 import { CleanerThrottler } from './cleaner-throttler.js';
@@ -13,6 +15,9 @@ import { CleaningAbortedError, SegmentCleaner } from './segment-cleaner.js';
 
 const port = parentPort;
 if (!port) throw new Error('log-cleaner-worker.js runs as a worker thread');
+lowerThreadPriority();
+
+const CLEANER_NICE = 10;
 
 let answer: ((ok: boolean) => void) | undefined;
 
@@ -59,5 +64,21 @@ async function clean(job: Extract<ToWorker, { type: 'clean' }>['job'], abortFlag
   } catch (err) {
     if (err instanceof CleaningAbortedError) send({ type: 'aborted', message: err.message });
     else send({ type: 'failed', message: (err as Error).message ?? String(err), stack: (err as Error).stack });
+  }
+}
+
+/**
+ * Lowers this thread's CPU priority to nice 10, as a background task should run: when cores are
+ * short, the event loop that answers clients gets the CPU first, and the cleaner still gets about
+ * a tenth of a busy core (CFS weights 110 against 1024), so compaction slows down but does not
+ * stop under load. On Linux a thread has its own nice value, set through its thread id (from
+ * /proc/thread-self); elsewhere, or when that fails, the thread keeps the process's priority.
+ */
+function lowerThreadPriority(): void {
+  try {
+    const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
+    if (Number.isInteger(tid) && tid > 0 && tid !== process.pid) setPriority(tid, CLEANER_NICE);
+  } catch {
+    // not Linux, or not allowed: run at the process's priority
   }
 }
