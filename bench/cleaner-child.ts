@@ -65,9 +65,8 @@ if (mode === 'throughput') {
   await log.flush();
   const size = log.size;
   const cleaner = new LogCleaner({
-    dataDir: dir,
     config: () => ({ enable: true, threads: 1, dedupeBufferSize: 128 << 20, ioBufferSize: 512 << 10, ioBufferLoadFactor: 0.9, ioMaxBytesPerSecond: Number.MAX_VALUE, backoffMs: 1e9 }),
-    logs: () => [log],
+    logDirs: () => [{ path: dir, failure: undefined, logs: [log] }],
     logger: { info: () => undefined, warn: () => undefined, error: (_f, m) => process.stderr.write(`${m}\n`) },
   });
   // Let the garbage of the writes go before measuring what the clean adds.

@@ -354,10 +354,9 @@ test('log.cleaner.threads logs are cleaned at once, each by one thread, and the 
       logs.push(log);
     }
     const cleaner = new LogCleaner({
-      dataDir: dir,
       // Slow cleans (200 bytes/s per thread) so that they overlap.
       config: () => ({ enable: true, threads: 2, dedupeBufferSize: 1 << 20, ioBufferSize: 4096, ioBufferLoadFactor: 0.9, ioMaxBytesPerSecond: 400, backoffMs: 10 }),
-      logs: () => logs,
+      logDirs: () => [{ path: dir, failure: undefined, logs }],
       logger: { info: () => undefined, warn: () => undefined, error: (_f, m) => assert.fail(m) },
       now: () => clock.now,
       runner: () => new InProcessRunner(nodeFileSystem),

@@ -81,10 +81,9 @@ async function fill(dir: string): Promise<void> {
 
 function cleanerFor(dir: string, log: Log, fs: FileSystem): LogCleaner {
   return new LogCleaner({
-    dataDir: dir,
     fs,
     config: () => ({ enable: true, threads: 1, dedupeBufferSize: 1 << 20, ioBufferSize: 65536, ioBufferLoadFactor: 0.9, ioMaxBytesPerSecond: Number.MAX_VALUE, backoffMs: 1e9 }),
-    logs: () => [log],
+    logDirs: () => [{ path: dir, failure: undefined, logs: [log] }],
     logger: { info: () => undefined, warn: () => undefined, error: () => undefined },
     now: () => 1_000_000,
     runner: () => new InProcessRunner(fs),
