@@ -292,6 +292,7 @@ async function compose(
     topicName: (id) => cluster.topicById(id)?.name,
     groups: () => groups.inspectGroups(),
     connections: () => ({ open: server.connectionCount, accepted: server.connectionsAccepted }),
+    cleaner: () => cleaner.metrics(),
   });
   // A dynamic change re-resolves every topic's settings (log.* defaults they inherit) and the
   // connection limits; what only startup reads (listeners, directories, ...) is not dynamic.

@@ -20,7 +20,7 @@ let kafka: Kafka;
 let producer: Producer;
 
 before(async () => {
-  tb = await TestBroker.start({ settings: { 'log.cleaner.backoff.ms': 86_400_000, 'group.initial.rebalance.delay.ms': 0 } });
+  tb = await TestBroker.start({ settings: { 'log.cleaner.backoff.ms': 86_400_000, 'group.initial.rebalance.delay.ms': 0, 'metrics.port': 0 } });
   kafka = new KafkaClient({ brokers: [tb.bootstrap], clientId: 'compaction', logLevel: logLevel.NOTHING, retry: { retries: 5, initialRetryTime: 100 } });
   producer = kafka.producer();
   await producer.connect();
@@ -171,4 +171,22 @@ test('deleting a topic while its log is being cleaned (throttled by a dynamic lo
     await admin.alterConfigs({ validateOnly: false, resources: [{ type: kafkajs.ConfigResourceTypes.BROKER, name: '0', configEntries: [] }] });
     await admin.disconnect();
   }
+});
+
+test("the cleaner's Kafka metrics after the cleans above", async () => {
+  const res = await fetch(`${tb.broker.metricsUrl}/metrics`);
+  const text = await res.text();
+  const value = (name: string): number => {
+    const m = new RegExp(`^${name} (\\S+)$`, 'm').exec(text);
+    assert.ok(m, `${name} is exported`);
+    return Number(m[1]);
+  };
+  assert.ok(value('kafka_log_logcleaner_max_clean_time_secs') > 0);
+  assert.ok(value('kafka_log_logcleaner_max_buffer_utilization_percent') > 0);
+  const recopy = value('kafka_log_logcleaner_cleaner_recopy_percent');
+  assert.ok(recopy > 0 && recopy < 100, `recopy ${recopy}%`);
+  assert.equal(value('kafka_log_logcleanermanager_uncleanable_partitions_count'), 0);
+  assert.equal(value('kafka_log_logcleaner_deadthreadcount'), 0);
+  assert.ok(value('kafka_log_logcleanermanager_time_since_last_run_ms') >= 0);
+  assert.ok(value('kafka_log_logcleanermanager_max_dirty_percent') >= 0);
 });

@@ -27,6 +27,17 @@ export interface MetricsSource {
     readonly offsets: readonly { readonly topic: string; readonly partition: number; readonly committedOffset: number; readonly lag: number | undefined }[];
   }[];
   connections(): { readonly open: number; readonly accepted: number };
+  /** The log cleaner's gauges (Kafka LogCleaner, LogCleanerManager); without it they read 0. */
+  cleaner?(): {
+    readonly maxBufferUtilizationPercent: number;
+    readonly cleanerRecopyPercent: number;
+    readonly maxCleanTimeSecs: number;
+    readonly maxCompactionDelaySecs: number;
+    readonly deadThreadCount: number;
+    readonly uncleanablePartitionsCount: number;
+    readonly maxDirtyPercent: number;
+    readonly timeSinceLastRunMs: number;
+  };
 }
 
 /**
@@ -82,6 +93,7 @@ export class BrokerMetrics {
     this.logGauges(r);
     this.brokerGauges(r);
     this.groupGauges(r);
+    this.cleanerGauges(r);
   }
 
   /** From now on the scrape reads topics, groups and connections from `source`. */
@@ -160,6 +172,23 @@ export class BrokerMetrics {
         for (const t of self.source?.topics() ?? []) this.set({ topic: t.name }, t.partitions.length);
       },
     });
+  }
+
+  private cleanerGauges(r: Registry): void {
+    const self = this;
+    const gauges: readonly (readonly [string, string, keyof ReturnType<NonNullable<MetricsSource['cleaner']>>])[] = [
+      ['kafka_log_logcleaner_max_buffer_utilization_percent', 'Fullest offset map of the cleaner threads\' last cleans, percent (Kafka LogCleaner max-buffer-utilization-percent).', 'maxBufferUtilizationPercent'],
+      ['kafka_log_logcleaner_cleaner_recopy_percent', 'Bytes written per byte read by the last cleans, percent (Kafka LogCleaner cleaner-recopy-percent).', 'cleanerRecopyPercent'],
+      ['kafka_log_logcleaner_max_clean_time_secs', 'Longest of the threads\' last cleans, seconds (Kafka LogCleaner max-clean-time-secs).', 'maxCleanTimeSecs'],
+      ['kafka_log_logcleaner_max_compaction_delay_secs', 'How far past max.compaction.lag.ms the most overdue compacted log is, seconds (Kafka LogCleaner max-compaction-delay-secs).', 'maxCompactionDelaySecs'],
+      ['kafka_log_logcleaner_deadthreadcount', 'Cleaner threads that died (Kafka LogCleaner DeadThreadCount).', 'deadThreadCount'],
+      ['kafka_log_logcleanermanager_uncleanable_partitions_count', 'Partitions left alone after a failed clean, until restart (Kafka LogCleanerManager uncleanable-partitions-count).', 'uncleanablePartitionsCount'],
+      ['kafka_log_logcleanermanager_max_dirty_percent', 'Dirty ratio of the dirtiest compacted log, percent (Kafka LogCleanerManager max-dirty-percent).', 'maxDirtyPercent'],
+      ['kafka_log_logcleanermanager_time_since_last_run_ms', 'Since the cleaner last looked for work, ms (Kafka LogCleanerManager time-since-last-run-ms).', 'timeSinceLastRunMs'],
+    ];
+    for (const [name, help, field] of gauges) {
+      new Gauge({ name, help, registers: [r], collect() { this.set(self.source?.cleaner?.()[field] ?? 0); } });
+    }
   }
 
   private brokerGauges(r: Registry): void {

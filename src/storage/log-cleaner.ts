@@ -74,6 +74,26 @@ export interface CleanReport {
   mapBytes: number;
 }
 
+/** Kafka's LogCleaner and LogCleanerManager gauges, as of now. */
+export interface CleanerMetrics {
+  /** Fullest offset map among the threads' last cleans, percent. */
+  maxBufferUtilizationPercent: number;
+  /** Bytes written per byte read by the threads' last cleans, percent (averaged). */
+  cleanerRecopyPercent: number;
+  /** Longest of the threads' last cleans, seconds. */
+  maxCleanTimeSecs: number;
+  /** How far past max.compaction.lag.ms the most overdue log was at the last look, seconds. */
+  maxCompactionDelaySecs: number;
+  /** Threads that died (a worker that crashed is replaced by the next clean). */
+  deadThreadCount: number;
+  /** Partitions left alone after a failed clean. */
+  uncleanablePartitionsCount: number;
+  /** The dirtiest compacted log's dirty ratio at the last look, percent. */
+  maxDirtyPercent: number;
+  /** Since the cleaner last looked for work, ms. */
+  timeSinceLastRunMs: number;
+}
+
 export const CLEANER_CHECKPOINT = 'cleaner-offset-checkpoint';
 
 const noop = (): void => undefined;
@@ -107,6 +127,8 @@ export class LogCleaner {
   private checkpointChain: Promise<void> = Promise.resolve();
   /** Cleans completed since start, newest last (at most 100 kept). */
   readonly history: CleanReport[] = [];
+  /** What the last look for work saw (Kafka's dirtiestLogCleanableRatio, PreCleanStats, timeOfLastRun). */
+  private lastLook = { at: 0, maxDirtyRatio: 0, maxCompactionDelayMs: 0 };
 
   constructor(private readonly o: LogCleanerOptions) {
     this.fs = o.fs ?? nodeFileSystem;
@@ -161,6 +183,22 @@ export class LogCleaner {
   /** Looks for work now instead of at the end of the backoff (after a roll, in tests). */
   wake(): void {
     if (this.started && !this.stopped) this.schedule(0);
+  }
+
+  /** Kafka's cleaner gauges (see CleanerMetrics). */
+  metrics(): CleanerMetrics {
+    const last = this.history.slice(-Math.max(1, this.o.config().threads));
+    const recopy = last.filter((r) => r.stats.bytesRead > 0).map((r) => r.stats.bytesWritten / r.stats.bytesRead);
+    return {
+      maxBufferUtilizationPercent: Math.max(0, ...last.map((r) => r.stats.bufferUtilization * 100)),
+      cleanerRecopyPercent: recopy.length > 0 ? (recopy.reduce((a, b) => a + b, 0) / recopy.length) * 100 : 0,
+      maxCleanTimeSecs: Math.max(0, ...last.map((r) => r.stats.totalMs / 1000)),
+      maxCompactionDelaySecs: this.lastLook.maxCompactionDelayMs / 1000,
+      deadThreadCount: 0,
+      uncleanablePartitionsCount: this.uncleanable.size,
+      maxDirtyPercent: this.lastLook.maxDirtyRatio * 100,
+      timeSinceLastRunMs: this.lastLook.at > 0 ? Math.max(0, this.now() - this.lastLook.at) : 0,
+    };
   }
 
   /** True while a clean of `log` runs. */
@@ -225,6 +263,7 @@ export class LogCleaner {
   private grabFilthiest(): LogToClean | undefined {
     const now = this.now();
     const candidates: LogToClean[] = [];
+    let maxDelay = 0;
     for (const log of this.logs()) {
       if (!log.settings.compact || this.running.has(log) || this.uncleanable.has(log) || this.retired.has(log)) continue;
       try {
@@ -235,11 +274,15 @@ export class LogCleaner {
           this.firstDirty.set(k, offsets.firstDirtyOffset);
           void this.writeCheckpoint().catch(noop);
         }
-        candidates.push(logToClean(log, offsets, maxCompactionDelay(log, offsets.firstDirtyOffset, now) > 0));
+        const delay = maxCompactionDelay(log, offsets.firstDirtyOffset, now);
+        maxDelay = Math.max(maxDelay, delay);
+        candidates.push(logToClean(log, offsets, delay > 0));
       } catch (err) {
         this.markUncleanable(log, err, 'failed to compute what to clean');
       }
     }
+    const withBytes = candidates.filter((c) => c.totalBytes > 0);
+    this.lastLook = { at: now, maxDirtyRatio: Math.max(0, ...withBytes.map((c) => c.cleanableRatio)), maxCompactionDelayMs: maxDelay };
     return filthiest(candidates);
   }
 
