@@ -219,6 +219,12 @@ async function compose(
     fs,
     config: () => cleanerConfig(config, configs.current),
     logDirs: () => logs.describeLogDirs(),
+    // What the cleaner must respect of a partition's transactions: nothing at or after the last
+    // stable offset is cleaned. (Aborted transactions and active producers come with producer state.)
+    state: (l) => {
+      const p = cluster.partition(l.topicPartition.topic, l.topicPartition.partition);
+      return p && p.log === l ? { lastStableOffset: () => p.lastStableOffset, abortedTxns: () => [], activeProducers: () => [] } : undefined;
+    },
     logger: log,
   });
   logs.setCleaner(cleaner);
