@@ -177,7 +177,6 @@ export class SegmentCleaner {
     const dirty = task.segments.filter((s, i) => s.baseOffset < end && (i + 1 >= task.segments.length || task.segments[i + 1].baseOffset > start));
     const txn = new CleanedTxnState(task.abortedTxns.filter((t) => t.lastOffset >= start));
     const maxEntries = Math.max(1, Math.floor(map.slots * this.o.loadFactor));
-    const kept = new KeptRecords();
     for (let i = 0; i < dirty.length; i++) {
       const segment = dirty[i];
       const nextStart = i + 1 < dirty.length ? dirty[i + 1].baseOffset : end;
@@ -194,7 +193,6 @@ export class SegmentCleaner {
         } else {
           const section = recordsSection(buf, pos, h);
           const base = h.baseOffset;
-          kept.clear();
           scanRecords(section, h.recordsCount, (r) => {
             if (full) return;
             const offset = base + r.offsetDelta;
@@ -324,34 +322,34 @@ export class SegmentCleaner {
     const path = join(dir, segmentFileName(segment.baseOffset, '.log'));
     const fd = this.fds.get(segment.baseOffset);
     if (fd === undefined) throw new Error(`${path} is not part of the clean`);
-    {
-      let position = from;
-      while (position < segment.size) {
-        this.o.checkAborted();
-        const want = Math.min(this.readBuf.length, segment.size - position);
-        const n = readFully(fs, fd, this.readBuf, want, position);
-        if (n < BatchHeader.LOG_OVERHEAD) throw new Error(`${path}: ${n} bytes at position ${position}, expected a batch`);
-        await this.o.throttler.maybeThrottle(n);
-        const buf = this.readBuf;
-        let pos = 0;
-        while (pos < n) {
-          const size = batchSizeAt(buf, pos);
-          if (size < 0 || pos + size > n) break;
-          if (size < BatchHeader.SIZE) throw new Error(`${path}: invalid batch size ${size} at position ${position + pos}`);
-          const h = new RecordBatchHeader(buf, pos);
-          if (!visit(buf, pos, h, position + pos + size >= segment.size)) return;
-          pos += size;
-        }
-        if (pos === 0) {
-          // One batch larger than the buffer: grow to hold it (Kafka's growBuffers).
-          const size = batchSizeAt(buf, 0);
-          if (size < BatchHeader.SIZE || position + size > segment.size) throw new Error(`${path}: invalid batch size ${size} at position ${position}`);
-          this.readBuf = Buffer.allocUnsafe(size);
-          continue;
-        }
-        position += pos;
-        if (afterBlock) await afterBlock();
+    let position = from;
+    while (position < segment.size) {
+      this.o.checkAborted();
+      const want = Math.min(this.readBuf.length, segment.size - position);
+      const n = readFully(fs, fd, this.readBuf, want, position);
+      if (n < BatchHeader.LOG_OVERHEAD) throw new Error(`${path}: ${n} bytes at position ${position}, expected a batch`);
+      await this.o.throttler.maybeThrottle(n);
+      const buf = this.readBuf;
+      let pos = 0;
+      while (pos < n) {
+        const size = batchSizeAt(buf, pos);
+        if (size < 0 || pos + size > n) break;
+        if (size < BatchHeader.SIZE) throw new Error(`${path}: invalid batch size ${size} at position ${position + pos}`);
+        const h = new RecordBatchHeader(buf, pos);
+        if (!visit(buf, pos, h, position + pos + size >= segment.size)) return;
+        pos += size;
       }
+      if (pos === 0) {
+        // One batch larger than the buffer: grow to hold it (Kafka's growBuffers).
+        const size = batchSizeAt(buf, 0);
+        if (size < BatchHeader.SIZE || position + size > segment.size) throw new Error(`${path}: invalid batch size ${size} at position ${position}`);
+        // The batch fits the buffer yet was not read whole: the file is shorter than planned.
+        if (size <= buf.length) throw new Error(`${path}: ends at ${position + n}, inside the batch at position ${position}`);
+        this.readBuf = Buffer.allocUnsafe(size);
+        continue;
+      }
+      position += pos;
+      if (afterBlock) await afterBlock();
     }
     if (this.readBuf.length > this.o.ioBufferSize) this.readBuf = Buffer.allocUnsafe(Math.max(BatchHeader.SIZE, this.o.ioBufferSize));
   }
