@@ -388,3 +388,28 @@ test('a compacted log rolls its active segment after max.compaction.lag.ms, so i
     cleanup();
   }
 });
+
+test('a log whose clean fails (a corrupt batch) is logged once and left alone until restart', async () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    const f = await fixture(dir);
+    for (let i = 0; i < 40; i++) f.log.append(keyedBatch([[`k${i % 4}`, `v${i}`]]));
+    const first = f.log.cleanableSegments().segments[0];
+    // A record length that runs past its batch, in the first segment's second batch.
+    const { openSync, writeSync, closeSync } = await import('node:fs');
+    const fd = openSync(first.path('.log'), 'r+');
+    const second = [...first.headersFrom(0)][1];
+    writeSync(fd, Buffer.from([0x7f]), 0, 1, second.position + 61);
+    closeSync(fd);
+    assert.equal(await f.cleaner.cleanFilthiest(), undefined);
+    assert.equal(f.errors.length, 1);
+    assert.match(f.errors[0], /t-0: cleaning failed; the log is not cleaned again until restart/);
+    assert.equal(f.cleaner.metrics().uncleanablePartitionsCount, 1);
+    assert.equal(await f.cleaner.cleanFilthiest(), undefined, 'not picked again');
+    assert.equal(f.errors.length, 1);
+    assert.deepEqual(readdirSync(join(dir, 't-0')).filter((n) => n.includes('.cleaned')), []);
+    assert.ok(f.log.numberOfSegments > 1, 'nothing was swapped');
+  } finally {
+    cleanup();
+  }
+});
