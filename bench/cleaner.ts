@@ -2,10 +2,13 @@
 // (a) Throughput and memory: one clean of a 240 MB compacted log (2 M records of 100 bytes over
 //     100,000 keys), uncompressed and lz4, on the worker thread as the broker runs it (child
 //     process): MB of log read per second, the offset map, the process's memory growth.
-// (b) e2e latency at 10,000 msg/s (kbench e2e, acks=all) while another topic is written at about
-//     5 MB/s and compacted continuously, with log.cleaner.enable=false and =true: the cleaner's
-//     work must not show in the p99 of the topic next to it.
-// (c) Restart after 1,000,000 offset commits of one group over 1,000 partitions: the size of
+// (b) The event loop of the thread owning a log while a worker cleans it (child process):
+//     monitorEventLoopDelay at 1 ms resolution, idle against cleaning, and the longest swap.
+// (c) e2e latency at 10,000 msg/s (kbench e2e, acks=all) while another topic is written at about
+//     5 MB/s and compacted continuously (1 MiB segments, dirty ratio 0.01: a clean of the whole
+//     topic about every second), with log.cleaner.enable=false, =true, and throttled to 10 MB/s:
+//     the cleaner's work must not show in the latency of the topic next to it.
+// (d) Restart after 1,000,000 offset commits of one group over 1,000 partitions: the size of
 //     __consumer_offsets and the time until consumer groups are loaded, with the default
 //     offsets.topic.segment.bytes (100 MiB) for 1,000 and for 1 partition per OffsetCommit, and
 //     with 10 MiB segments. The figures of main before the cleaner existed are in the notes.
@@ -49,6 +52,7 @@ async function inTempDir<T>(fn: (dir: string) => Promise<T>): Promise<T> {
 
 export async function runCleaner(report: Report): Promise<void> {
   await throughput(report);
+  await loopDelay(report);
   await latencyWhileCleaning(report);
   await restartAfterCommits(report);
 }
@@ -62,6 +66,14 @@ async function throughput(report: Report): Promise<void> {
     report.add({ section: SECTION, name: `offset map, ${label}`, value: r.mapBytes / (1 << 20), unit: 'MiB', better: 'lower', note: '100,000 keys; bounded by log.cleaner.dedupe.buffer.size (128 MiB)' });
     report.add({ section: SECTION, name: `memory growth during the clean, ${label}`, value: r.rssGrowthBytes / (1 << 20), unit: 'MiB', better: 'lower', note: 'resident set above the process before the clean (worker thread included)' });
   }
+}
+
+async function loopDelay(report: Report): Promise<void> {
+  const r = await inTempDir((dir) => child(['loop-delay', dir]));
+  const note = `${(r.bytesRead / MB).toFixed(0)} MB cleaned, ${r.swaps} swaps; idle: p99 ${r.idleP99.toFixed(1)} ms, max ${r.idleMax.toFixed(1)} ms`;
+  report.add({ section: SECTION, name: 'event-loop delay p99 while cleaning', value: r.cleaningP99, unit: 'ms', better: 'lower', note });
+  report.add({ section: SECTION, name: 'event-loop delay max while cleaning', value: r.cleaningMax, unit: 'ms', better: 'lower' });
+  report.add({ section: SECTION, name: 'longest swap on the event loop', value: r.maxSwapMs, unit: 'ms', better: 'lower', note: '16 MiB segments: renames, opening the new segment and its indexes' });
 }
 
 /** Writes keyed 1 KB records to `topic` at about `bytesPerSecond` until `stop()`. */
@@ -112,8 +124,14 @@ async function latencyWhileCleaning(report: Report, onlyOn = false): Promise<voi
     report.skip(SECTION, 'e2e p99 while cleaning', 'kbench not found');
     return;
   }
-  for (const enabled of onlyOn ? [true] : [false, true]) {
-    await withBroker({ settings: { 'log.cleaner.enable': enabled, 'log.cleaner.backoff.ms': 100 } }, async (broker) => {
+  const variants: { label: string; settings: Record<string, string | number | boolean> }[] = [
+    { label: 'cleaner off', settings: { 'log.cleaner.enable': false } },
+    { label: 'cleaner on', settings: {} },
+    { label: 'cleaner on, 10 MB/s', settings: { 'log.cleaner.io.max.bytes.per.second': 10 * MB } },
+  ];
+  for (const variant of onlyOn ? variants.slice(1) : variants) {
+    const enabled = variant.label !== 'cleaner off';
+    await withBroker({ settings: { 'log.cleaner.backoff.ms': 100, ...variant.settings } }, async (broker) => {
       let cleanedBytes = 0;
       let cleans = 0;
       let partial = '';
@@ -139,7 +157,7 @@ async function latencyWhileCleaning(report: Report, onlyOn = false): Promise<voi
         const writer = backgroundWriter(client, 'bg-compacted', 5 * MB);
         const e = await kbenchE2e(bin, broker);
         const written = await writer.stop();
-        const label = enabled ? 'cleaner on' : 'cleaner off';
+        const label = variant.label;
         const note = enabled
           ? `${cleans - before.cleans} cleans, ${((cleanedBytes - before.cleanedBytes) / MB).toFixed(0)} MB cleaned during the run; ${(written / MB).toFixed(0)} MB written beside it; lost ${e.lost ?? '?'}`
           : `same load, log.cleaner.enable=false; ${(written / MB).toFixed(0)} MB written beside it; lost ${e.lost ?? '?'}`;
