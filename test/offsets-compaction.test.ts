@@ -140,3 +140,26 @@ test('after many commits __consumer_offsets is compacted, tombstones go, and a r
   const groups = (await admin.listGroups()).groups.map((g) => g.groupId).sort();
   assert.deepEqual(groups, ['live', 'trimmed']);
 });
+
+test('offsets.topic.compression.codec compresses the coordinator\'s batches, and a restart reads them back', async () => {
+  const zb = await TestBroker.start({ settings: { 'offsets.topic.num.partitions': 1, 'offsets.topic.compression.codec': 4 } });
+  const conn = await WireClient.connect(zb.port);
+  try {
+    assert.equal((await zb.broker.cluster.createTopic('zt', 1, {})).errorCode, 0);
+    const res = (await conn.request(OFFSET_COMMIT, 8, {
+      groupId: 'zstd', generationIdOrMemberEpoch: -1, memberId: '', groupInstanceId: null,
+      topics: [{ name: 'zt', partitions: [{ partitionIndex: 0, committedOffset: 42, committedLeaderEpoch: -1, committedMetadata: 'm'.repeat(200) }] }],
+    })) as { topics: { partitions: { errorCode: number }[] }[] };
+    assert.equal(res.topics[0].partitions[0].errorCode, 0);
+    const { RecordBatchHeader } = await import('../src/protocol/records/record-batch.js');
+    const batches = zb.broker.cluster.partition('__consumer_offsets', 0)!.log.read(0, 1 << 20)!.batches;
+    assert.deepEqual(batches.map((b) => new RecordBatchHeader(b, 0).compression), [4], 'one zstd batch');
+    conn.destroy();
+    await zb.restart();
+    const fetched = await zb.broker.context.groups.fetchOffsets([{ groupId: 'zstd', topics: null, memberId: null, memberEpoch: -1 }]);
+    assert.equal(fetched[0].topics[0].partitions[0].committedOffset, 42);
+  } finally {
+    conn.destroy();
+    await zb.cleanup();
+  }
+});

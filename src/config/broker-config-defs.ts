@@ -134,7 +134,7 @@ const SERVER_DEFS: readonly ConfigDef[] = [
     doc: 'Replication factor of __consumer_offsets. Brook always uses 1.' }),
   define({ name: 'offsets.topic.segment.bytes', type: 'int', default: 104857600, validator: atLeast(1), importance: 'high',
     doc: 'Segment size of __consumer_offsets, kept small for fast compaction and loading.' }),
-  define({ name: 'offsets.topic.compression.codec', type: 'int', default: 0, importance: 'high',
+  define({ name: 'offsets.topic.compression.codec', type: 'int', default: 0, validator: between(0, 4), importance: 'high',
     doc: 'Compression codec id for __consumer_offsets (0 none, 1 gzip, 2 snappy, 3 lz4, 4 zstd).' }),
   define({ name: 'offsets.load.buffer.size', type: 'int', default: 5242880, validator: atLeast(1), importance: 'high', ignored: true,
     doc: 'Read batch size when loading __consumer_offsets.' }),
