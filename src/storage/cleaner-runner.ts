@@ -2,7 +2,8 @@ import { Worker } from 'node:worker_threads';
 import { CleanerThrottler } from './cleaner-throttler.js';
 import type { FileSystem } from './file-system.js';
 import { OffsetMap } from './offset-map.js';
-import { type CleanTask, type CleanedGroup, CleaningAbortedError, type CleanerStats, SegmentCleaner } from './segment-cleaner.js';
+import { type CleanTask, type CleanedGroup, CleaningAbortedError, type CleanerStats } from './clean-task.js';
+import { SegmentCleaner } from './segment-cleaner.js';
 
 /** One clean as handed to a runner: the task and the cleaner's resources for it. */
 export interface CleanJob {

@@ -11,7 +11,8 @@ import type { CleanOutcome, FromWorker, ToWorker } from './cleaner-runner.js';
 import { CleanerThrottler } from './cleaner-throttler.js';
 import { nodeFileSystem } from './file-system.js';
 import { OffsetMap } from './offset-map.js';
-import { CleaningAbortedError, SegmentCleaner } from './segment-cleaner.js';
+import { CleaningAbortedError } from './clean-task.js';
+import { SegmentCleaner } from './segment-cleaner.js';
 
 const port = parentPort;
 if (!port) throw new Error('log-cleaner-worker.js runs as a worker thread');

@@ -6,9 +6,9 @@ import { type LogToClean, cleanableOffsets, filthiest, logToClean, maxCompaction
 import { compactionDefaults } from './log-config.js';
 import type { Log } from './log.js';
 import type { LogSegment } from './log-segment.js';
-import { OffsetCheckpointFile, type TopicPartitionOffset } from './offset-checkpoint-file.js';
+import { type CheckpointedDir, CleanerCheckpoints } from './cleaner-checkpoints.js';
 import { OFFSET_MAP_SLOT_BYTES, smallestPrimeAtLeast } from './offset-map.js';
-import { type CleanTask, type CleanedGroup, CleaningAbortedError, type CleanerStats, deleteCleanedFiles } from './segment-cleaner.js';
+import { type CleanTask, type CleanedGroup, CleaningAbortedError, type CleanerStats, deleteCleanedFiles } from './clean-task.js';
 import type { StorageLogger } from './storage-logger.js';
 
 /** Kafka's CleanerConfig (the `log.cleaner.*` broker settings). */
@@ -45,8 +45,7 @@ export interface CleanerLogger extends StorageLogger {
 }
 
 /** One of log.dirs as the cleaner sees it (LogManager.describeLogDirs gives these). */
-export interface CleanerLogDir {
-  readonly path: string;
+export interface CleanerLogDir extends CheckpointedDir {
   /** Set while the directory is offline: its logs are not cleaned and its checkpoint not written. */
   readonly failure: unknown;
   readonly logs: readonly Log[];
@@ -94,8 +93,6 @@ export interface CleanerMetrics {
   timeSinceLastRunMs: number;
 }
 
-export const CLEANER_CHECKPOINT = 'cleaner-offset-checkpoint';
-
 const noop = (): void => undefined;
 
 /**
@@ -112,8 +109,7 @@ const noop = (): void => undefined;
 export class LogCleaner {
   private readonly fs: FileSystem;
   private readonly now: () => number;
-  /** `<topic>-<partition>` -> first dirty offset. */
-  private readonly firstDirty = new Map<string, number>();
+  private readonly checkpoints: CleanerCheckpoints;
   private readonly running = new Map<Log, { clean: RunningClean; done: Promise<void> }>();
   private readonly idleRunners: CleanRunner[] = [];
   private runnerCount = 0;
@@ -124,7 +120,6 @@ export class LogCleaner {
   private started = false;
   private loaded = false;
   private stopped = false;
-  private checkpointChain: Promise<void> = Promise.resolve();
   /** Cleans completed since start, newest last (at most 100 kept). */
   readonly history: CleanReport[] = [];
   /** What the last look for work saw (Kafka's dirtiestLogCleanableRatio, PreCleanStats, timeOfLastRun). */
@@ -133,6 +128,7 @@ export class LogCleaner {
   constructor(private readonly o: LogCleanerOptions) {
     this.fs = o.fs ?? nodeFileSystem;
     this.now = o.now ?? Date.now;
+    this.checkpoints = new CleanerCheckpoints(this.fs, o.logger);
   }
 
   /** Loads the checkpoint and starts cleaning (nothing when log.cleaner.enable is false). */
@@ -146,19 +142,7 @@ export class LogCleaner {
   private loadCheckpoint(): void {
     if (this.loaded) return;
     this.loaded = true;
-    for (const dir of this.o.logDirs()) {
-      if (dir.failure) continue;
-      const file = this.checkpointFileOf(dir.path);
-      try {
-        for (const e of file.read()) this.firstDirty.set(key(e), e.offset);
-      } catch (err) {
-        this.o.logger.warn({ file: file.path, err: String(err) }, `cannot read ${file.path} (${String(err)}): its compacted logs are cleaned from their start`);
-      }
-    }
-  }
-
-  private checkpointFileOf(dir: string): OffsetCheckpointFile {
-    return new OffsetCheckpointFile(join(dir, CLEANER_CHECKPOINT), this.fs);
+    this.checkpoints.load(this.o.logDirs());
   }
 
   /** The logs of the online directories. */
@@ -208,7 +192,7 @@ export class LogCleaner {
 
   /** Where the next clean of `log` starts (its checkpoint), if it was ever cleaned or checked. */
   firstDirtyOffset(log: Log): number | undefined {
-    return this.firstDirty.get(key(log.topicPartition));
+    return this.checkpoints.get(log.topicPartition);
   }
 
   /**
@@ -223,7 +207,7 @@ export class LogCleaner {
       await r.done;
     }
     this.uncleanable.delete(log);
-    if (forget && this.firstDirty.delete(key(log.topicPartition))) await this.writeCheckpoint();
+    if (forget && this.checkpoints.delete(log.topicPartition)) await this.writeCheckpoint();
   }
 
   /** Aborts every clean, waits for them, closes the threads and writes the checkpoint. */
@@ -267,11 +251,10 @@ export class LogCleaner {
     for (const log of this.logs()) {
       if (!log.settings.compact || this.running.has(log) || this.uncleanable.has(log) || this.retired.has(log)) continue;
       try {
-        const k = key(log.topicPartition);
         const lso = this.o.state?.(log)?.lastStableOffset() ?? log.logEndOffset;
-        const offsets = cleanableOffsets(log, this.firstDirty.get(k), lso, now);
+        const offsets = cleanableOffsets(log, this.checkpoints.get(log.topicPartition), lso, now);
         if (offsets.forceUpdateCheckpoint) {
-          this.firstDirty.set(k, offsets.firstDirtyOffset);
+          this.checkpoints.set(log.topicPartition, offsets.firstDirtyOffset);
           void this.writeCheckpoint().catch(noop);
         }
         const delay = maxCompactionDelay(log, offsets.firstDirtyOffset, now);
@@ -369,7 +352,7 @@ export class LogCleaner {
 
   private async finished(log: Log, ltc: LogToClean, outcome: CleanOutcome): Promise<void> {
     const name = key(log.topicPartition);
-    this.firstDirty.set(name, outcome.endOffset);
+    this.checkpoints.set(log.topicPartition, outcome.endOffset);
     const s = outcome.stats;
     const report: CleanReport = { partition: name, firstDirtyOffset: ltc.firstDirtyOffset, endOffset: outcome.endOffset, stats: s, mapBytes: outcome.mapBytes };
     this.history.push(report);
@@ -389,25 +372,8 @@ export class LogCleaner {
     this.o.logger.error({ partition: name, err }, `${name}: ${what}; the log is not cleaned again until restart (${(err as Error)?.message ?? String(err)})`);
   }
 
-  /**
-   * Writes each online directory's `cleaner-offset-checkpoint`: the first dirty offsets of its
-   * logs that still exist (serialised: one write at a time).
-   */
   private writeCheckpoint(): Promise<void> {
-    const run = this.checkpointChain.catch(noop).then(async () => {
-      for (const dir of this.o.logDirs()) {
-        if (dir.failure) continue;
-        const entries: TopicPartitionOffset[] = [];
-        for (const log of dir.logs) {
-          const offset = this.firstDirty.get(key(log.topicPartition));
-          if (offset !== undefined) entries.push({ ...log.topicPartition, offset });
-        }
-        const file = this.checkpointFileOf(dir.path);
-        if (entries.length > 0 || this.fs.existsSync(file.path)) await file.write(entries);
-      }
-    });
-    this.checkpointChain = run;
-    return run;
+    return this.checkpoints.write(this.o.logDirs());
   }
 }
 

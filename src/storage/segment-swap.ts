@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { FileSystem } from './file-system.js';
 import { LogSegment, type SegmentSettings, segmentFileName } from './log-segment.js';
-import { CLEANED_SUFFIX } from './segment-cleaner.js';
+import { CLEANED_SUFFIX } from './clean-task.js';
 import type { StorageLogger } from './storage-logger.js';
 
 /**
