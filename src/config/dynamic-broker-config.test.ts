@@ -81,6 +81,13 @@ test('Kafka\'s checks of dynamic broker settings, in its order and words', () =>
   assert.deepEqual(refused('', { 'background.threads': '21' }), request('Invalid dynamic configuration'));
   assert.deepEqual(refused('', { 'background.threads': '4' }), request('Invalid dynamic configuration'));
   assert.equal(refused('', { 'background.threads': '9' }), null);
+  // log.cleaner.threads likewise, and never down to 0 (Kafka's LogCleaner.validateReconfiguration).
+  assert.deepEqual(refused('', { 'log.cleaner.threads': '3' }), request('Invalid dynamic configuration'));
+  assert.deepEqual(refused('', { 'log.cleaner.threads': '0' }), request('Invalid dynamic configuration'));
+  assert.equal(refused('0', { 'log.cleaner.threads': '2' }), null);
+  assert.equal(store.current.logCleanerThreads, 2);
+  // The dedupe buffer must leave each thread 1 MiB.
+  assert.match(refused('0', { 'log.cleaner.threads': '2', 'log.cleaner.dedupe.buffer.size': '2000000' })?.message ?? '', /at least 1MB per cleaner thread/);
   // The whole resulting configuration must hold together.
   assert.deepEqual(refused('', { 'log.cleaner.min.compaction.lag.ms': '10', 'log.cleaner.max.compaction.lag.ms': '5' }),
     request('conflict topic config setting min.compaction.lag.ms (10) > max.compaction.lag.ms (5)'));
