@@ -219,11 +219,17 @@ async function compose(
     fs,
     config: () => cleanerConfig(config, configs.current),
     logDirs: () => logs.describeLogDirs(),
-    // What the cleaner must respect of a partition's transactions: nothing at or after the last
-    // stable offset is cleaned. (Aborted transactions and active producers come with producer state.)
+    // What the cleaner must respect of a partition's producers (Kafka's UnifiedLog gives it the
+    // same): nothing at or after the last stable offset is cleaned, aborted transactions go by
+    // the `.txnindex`, and each producer's last batch stays.
     state: (l) => {
       const p = cluster.partition(l.topicPartition.topic, l.topicPartition.partition);
-      return p && p.log === l ? { lastStableOffset: () => p.lastStableOffset, abortedTxns: () => [], activeProducers: () => [] } : undefined;
+      if (!p || p.log !== l) return undefined;
+      return {
+        lastStableOffset: () => p.lastStableOffset,
+        abortedTxns: (from, to) => l.collectAbortedTxns(from, to).sort((a, b) => a.firstOffset - b.firstOffset),
+        activeProducers: () => [...p.producers.entries()].map((e) => [e.producerId, { lastDataOffset: e.lastDataOffset, producerEpoch: e.producerEpoch }]),
+      };
     },
     logger: log,
   });

@@ -242,6 +242,7 @@ test('aborted transactions and their markers go by Kafka\'s rules; the last stab
     assert.ok(await f.cleaner.cleanFilthiest());
     assert.deepEqual(readRecords(f.log).filter(([, k]) => k === 'a' || k === 'b' || k === 'c').map(([o, k, v]) => [o, k, v]), [[2, 'c', 'committed']]);
     assert.deepEqual(controlOffsets(), [3, 4], 'markers stay while this clean still met batches of their transaction');
+    assert.deepEqual(f.log.collectAbortedTxns(0, f.log.logEndOffset), aborted, 'the cleaned segment indexes the aborted transaction it keeps the marker of');
 
     fill(20, 20);
     f.clock.now += 10;
@@ -254,6 +255,7 @@ test('aborted transactions and their markers go by Kafka\'s rules; the last stab
     f.clock.now += 2000;
     assert.ok(await f.cleaner.cleanFilthiest());
     assert.deepEqual(controlOffsets(), [4], 'the ABORT marker goes once its transaction is gone and its horizon passed');
+    assert.deepEqual(f.log.collectAbortedTxns(0, f.log.logEndOffset), [], 'and its index entry with it');
 
     // A transaction still open: nothing from its first offset on is cleaned.
     lso = f.log.logEndOffset + 10;

@@ -631,6 +631,8 @@ export class Log {
     }
     cleaned.sealed = true;
     this.segments.splice(first, replaced.length, cleaned);
+    // Producer snapshots at the bases of the segments merged away (Kafka's deleteProducerSnapshots).
+    for (const s of replaced.slice(1)) this.snapshots.delete(s.baseOffset);
     // The tail cache may still hold batches the clean removed; reads below its end go to disk.
     const cached = this.cache.startOffset;
     if (cached !== undefined && cached < cleaned.nextOffset) this.cache.clear();

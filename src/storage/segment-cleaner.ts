@@ -148,6 +148,8 @@ export class SegmentCleaner {
     txn.startSegment();
     try {
       for (let i = 0; i < group.length; i++) await this.cleanInto(task, group[i], out, txn, producers, i === group.length - 1);
+      // Kafka's cleanedIndex: the aborted transactions whose ABORT markers the segment kept.
+      for (const aborted of txn.keptAborted) out.txnIndex.append(aborted);
       out.seal();
       await out.flush();
     } catch (err) {
