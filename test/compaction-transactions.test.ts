@@ -12,6 +12,7 @@ import { after, before, test } from 'node:test';
 import { WireClient } from '../src/client/wire-client.js';
 import { buildRecordBatch } from '../src/protocol/records/records.js';
 import { TestBroker } from './helpers/broker.js';
+import { CleanRequests } from './helpers/cleaning.js';
 import { kcatConsume } from './helpers/kcat.js';
 import { describeProducers, fetchPartition, initProducerId, produce, writeMarker } from './helpers/producer-wire.js';
 import { waitFor } from './helpers/wait-for.js';
@@ -21,6 +22,7 @@ const NONE = 0;
 
 let tb: TestBroker;
 let c: WireClient;
+let cleans: CleanRequests | undefined;
 
 before(async () => {
   tb = await TestBroker.start({ settings: { 'log.cleaner.backoff.ms': 86_400_000, 'producer.id.expiration.check.interval.ms': 100 } });
@@ -60,14 +62,8 @@ async function fill(tag: string): Promise<void> {
 }
 
 async function cleanTopic(): Promise<number> {
-  let end = -1;
-  for (let i = 0; i < 10; i++) {
-    const r = await tb.broker.cleaner.cleanFilthiest();
-    if (!r) break;
-    if (r.partition === `${TOPIC}-0`) end = r.endOffset;
-  }
-  assert.ok(end > 0, 'the topic was cleaned');
-  return end;
+  cleans ??= new CleanRequests(tb);
+  return cleans.clean(TOPIC);
 }
 
 async function values(isolation: 0 | 1): Promise<string[]> {

@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import kafkajs, { type Kafka, type Producer } from 'kafkajs';
 import { TestBroker } from './helpers/broker.js';
+import { CleanRequests } from './helpers/cleaning.js';
 import { registerKafkajsCodecs } from './helpers/kafkajs-codecs.js';
 import { assertKcatOk, kcatConsume, kcatProduce } from './helpers/kcat.js';
 import { readAllKafkajs } from './helpers/read-back.js';
@@ -18,6 +19,7 @@ registerKafkajsCodecs();
 let tb: TestBroker;
 let kafka: Kafka;
 let producer: Producer;
+let cleans: CleanRequests | undefined;
 
 before(async () => {
   tb = await TestBroker.start({ settings: { 'log.cleaner.backoff.ms': 86_400_000, 'group.initial.rebalance.delay.ms': 0, 'metrics.port': 0 } });
@@ -47,14 +49,8 @@ async function readKcat(topic: string): Promise<Rec[]> {
 
 /** Cleans until no log needs it; returns the end of the last clean of `topic`-0. */
 async function cleanAll(topic: string): Promise<number> {
-  let end = -1;
-  for (let i = 0; i < 50; i++) {
-    const r = await tb.broker.cleaner.cleanFilthiest();
-    if (!r) break;
-    if (r.partition === `${topic}-0`) end = r.endOffset;
-  }
-  assert.ok(end > 0, `${topic}-0 was cleaned`);
-  return end;
+  cleans ??= new CleanRequests(tb);
+  return cleans.clean(topic);
 }
 
 /** What a consumer must see after a clean of [0, end): each key's last record there, then everything. */

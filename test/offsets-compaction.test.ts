@@ -8,6 +8,7 @@ import { after, before, test } from 'node:test';
 import kafkajs, { type Admin, type Kafka } from 'kafkajs';
 import { decodeGroupRecord } from '../src/coordinator/group/records-codec.js';
 import { TestBroker } from './helpers/broker.js';
+import { CleanRequests } from './helpers/cleaning.js';
 import { kcatConsume } from './helpers/kcat.js';
 import { WireClient } from './helpers/wire-client.js';
 
@@ -20,6 +21,7 @@ let tb: TestBroker;
 let kafka: Kafka;
 let admin: Admin;
 let wire: WireClient;
+let cleans: CleanRequests | undefined;
 
 before(async () => {
   tb = await TestBroker.start({
@@ -72,14 +74,8 @@ async function readOffsetsTopic(): Promise<OffsetsRecord[]> {
 }
 
 async function cleanOffsetsTopic(): Promise<number> {
-  let end = -1;
-  for (let i = 0; i < 20; i++) {
-    const r = await tb.broker.cleaner.cleanFilthiest();
-    if (!r) break;
-    if (r.partition === '__consumer_offsets-0') end = r.endOffset;
-  }
-  assert.ok(end > 0, '__consumer_offsets-0 was cleaned');
-  return end;
+  cleans ??= new CleanRequests(tb);
+  return cleans.clean('__consumer_offsets', 0, 20);
 }
 
 test('after many commits __consumer_offsets is compacted, tombstones go, and a restart replays only live state', async () => {
