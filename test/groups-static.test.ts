@@ -92,7 +92,13 @@ let assignmentA: string[];
 let assignmentC: string[];
 
 test('a static member that restarts within its session timeout keeps its partitions without a rebalance', async () => {
+  // a forms the group alone before c starts. With no initial rebalance delay, whichever process
+  // joins first gets a generation of its own; were that c, c's first assignment would be revoked
+  // when a joins, which the assertions below would take for a rebalance caused by the restart.
+  // This order also makes a the leader, so the restart tested is the leader's (KIP-814: it is
+  // told to skip assigning).
   a = member('inst-a');
+  await waitFor('a group of a alone, owning every partition', () => a.owned().length === PARTITIONS, 15_000, () => broker.groups(GROUP));
   c = member('inst-c');
   await waitFor(
     'a stable group of two static members, two partitions each',
@@ -110,6 +116,7 @@ test('a static member that restarts within its session timeout keeps its partiti
   assert.deepEqual(a.owned(), assignmentA, "kcat's view matches the coordinator's");
   assert.deepEqual(c.owned(), assignmentC);
   assert.equal(a.memberId(), before.a.memberId);
+  assert.equal(group().leader, before.a.memberId, 'a, which formed the group, leads it');
 
   await produceRound(10);
   await caughtUp(a, partitionNumbers(assignmentA));
@@ -135,6 +142,7 @@ test('a static member that restarts within its session timeout keeps its partiti
   const after = { a: staticMember('inst-a')!, c: staticMember('inst-c')! };
   assert.notEqual(after.a.memberId, before.a.memberId, 'the restarted process has a new member id');
   assert.equal(after.a.memberId, a2.memberId());
+  assert.equal(g.leader, after.a.memberId, 'the restarted leader still leads, under its new id');
   assert.deepEqual(after.a.partitions, assignmentA, 'same partitions as before the restart');
   assert.deepEqual(a2.owned(), assignmentA);
   assert.deepEqual(after.c, before.c, 'the other member is untouched');
