@@ -9,7 +9,7 @@ import { after, before, test } from 'node:test';
 import kafkajs from 'kafkajs';
 import { TestBroker } from './helpers/broker.js';
 import { runKcat } from './helpers/kcat.js';
-import { WireClient } from './helpers/wire-client.js';
+import { WireClient, decodeResponse, encodeRequest } from './helpers/wire-client.js';
 import { kafkaErrorNames } from './helpers/client-errors.js';
 import { FullDiskFileSystem } from '../src/storage/test-fixtures.js';
 import { ErrorCode } from '../src/protocol/errors.js';
@@ -46,6 +46,36 @@ test('kcat: a topic that cannot be auto-created is listed with the storage error
   // With space again, the same request creates it.
   const r = await runKcat(['-b', broker.bootstrap, '-L', '-t', 'not-on-this-disk', '-m', '10']);
   assert.match(r.stdout.toString(), /topic "not-on-this-disk" with 1 partitions:/);
+});
+
+// librdkafka asks for a topic it was told of in a Metadata request of its own, pipelined with the
+// application's, so the two auto-creations overlap. The second used to answer
+// UNKNOWN_TOPIC_OR_PARTITION: it saw the first one's creation under way and did not wait for it.
+test('two Metadata requests sent together, both auto-creating, get the same answer: the storage error, then the topic', async () => {
+  const client = await WireClient.connect(broker.port);
+  const both = async (topic: string): Promise<{ errorCode: number; partitions: number }[]> => {
+    const body = { topics: [{ name: topic, topicId: 'AAAAAAAAAAAAAAAAAAAAAA' }], allowAutoTopicCreation: true, includeTopicAuthorizedOperations: false };
+    client.write(Buffer.concat([encodeRequest(3, 12, 1, body), encodeRequest(3, 12, 2, body)]));
+    const answers = [];
+    for (let i = 0; i < 2; i++) {
+      const frame = await client.nextFrame();
+      assert.ok(frame, 'an answer');
+      const { topics } = decodeResponse(3, 12, frame).body as { topics: { errorCode: number; partitions: unknown[] }[] };
+      answers.push({ errorCode: topics[0].errorCode, partitions: topics[0].partitions.length });
+    }
+    return answers;
+  };
+  try {
+    fs.full = true;
+    const full = { errorCode: ErrorCode.KAFKA_STORAGE_ERROR, partitions: 0 };
+    assert.deepEqual(await both('pipelined'), [full, full]);
+    fs.full = false;
+    const created = { errorCode: ErrorCode.NONE, partitions: 1 };
+    assert.deepEqual(await both('pipelined'), [created, created]);
+  } finally {
+    fs.full = false;
+    client.destroy();
+  }
 });
 
 test('kafkajs: producing to a topic that cannot be created fails with KAFKA_STORAGE_ERROR; the connection keeps working', async () => {

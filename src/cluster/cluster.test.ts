@@ -133,3 +133,37 @@ test('a lost topics file costs no data: every log is set aside, and restoring th
     cleanup();
   }
 });
+
+// Two requests for one topic that arrive together (librdkafka pipelines a Metadata request of
+// its own with the application's, both auto-creating) used to both pass the wait for the name
+// before either had claimed it: the second then answered TOPIC_ALREADY_EXISTS before the topic
+// existed (or when its creation failed), and two CreatePartitions both added the partitions.
+test('changes to one topic that start together take turns: each sees what the one before did', async () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    const fs = new FullDiskFileSystem();
+    const { cluster, logs } = await open(dir, fs);
+
+    fs.full = true;
+    const failed = await Promise.all([cluster.createTopic('t', 2, {}), cluster.createTopic('t', 2, {})]);
+    assert.deepEqual(failed.map((r) => r.errorCode), [ErrorCode.KAFKA_STORAGE_ERROR, ErrorCode.KAFKA_STORAGE_ERROR], 'the second tries too, and fails the same way');
+    fs.full = false;
+
+    const existsWhenAnswered = (r: { errorCode: number }) => ({ errorCode: r.errorCode, exists: cluster.topic('t') !== undefined });
+    const created = await Promise.all([cluster.createTopic('t', 2, {}).then(existsWhenAnswered), cluster.createTopic('t', 2, {}).then(existsWhenAnswered)]);
+    assert.deepEqual(created, [
+      { errorCode: ErrorCode.NONE, exists: true },
+      { errorCode: ErrorCode.TOPIC_ALREADY_EXISTS, exists: true },
+    ]);
+
+    const grown = await Promise.all([cluster.createPartitions('t', 4, false), cluster.createPartitions('t', 4, false)]);
+    assert.deepEqual(grown.map((r) => r.errorCode), [ErrorCode.NONE, ErrorCode.INVALID_PARTITIONS]);
+    assert.equal(cluster.topic('t')?.partitions.length, 4);
+
+    const deleted = await Promise.all([cluster.deleteTopic('t'), cluster.deleteTopic('t')]);
+    assert.deepEqual(deleted.map((r) => r.errorCode), [ErrorCode.NONE, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION]);
+    await logs.close();
+  } finally {
+    cleanup();
+  }
+});

@@ -75,7 +75,12 @@ function isFileSystemError(err: unknown): boolean {
 export class Cluster {
   private readonly byName = new Map<string, Topic>();
   private readonly byId = new Map<string, Topic>();
-  /** Names being created or deleted right now: a second request for them waits on the first. */
+  /**
+   * Names being created, grown or deleted right now: a second request for them waits on the
+   * first. It looks again after each wait, and claims the name (exclusive) without awaiting in
+   * between: requests that wait together wake together, and the first to run must claim the
+   * name before the next one looks. The other request's failure is its answer, not the waiter's.
+   */
   private readonly busy = new Map<string, Promise<unknown>>();
   private created = 0;
 
@@ -169,7 +174,7 @@ export class Cluster {
 
   /** CreateTopics semantics; `validateOnly` checks everything and changes nothing. */
   async createTopic(name: string, partitions: number, configs: Record<string, string>, opts: { validateOnly?: boolean; internal?: boolean; auto?: boolean } = {}): Promise<TopicResult> {
-    await this.busy.get(name);
+    while (this.busy.has(name)) await this.busy.get(name)?.catch(() => undefined);
     const error = this.checkNewTopic(name, partitions, configs, opts.internal ?? false);
     if (error) return error;
     if (opts.validateOnly) return { errorCode: ErrorCode.NONE, errorMessage: null };
@@ -215,7 +220,7 @@ export class Cluster {
   }
 
   async deleteTopic(name: string): Promise<TopicResult> {
-    await this.busy.get(name);
+    while (this.busy.has(name)) await this.busy.get(name)?.catch(() => undefined);
     const topic = this.byName.get(name);
     if (!topic) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: 'This server does not host this topic-partition.' };
     if (topic.internal) return { errorCode: ErrorCode.INVALID_TOPIC_EXCEPTION, errorMessage: `Cannot delete internal topic ${name}` };
@@ -235,7 +240,7 @@ export class Cluster {
   }
 
   async createPartitions(name: string, count: number, validateOnly: boolean): Promise<TopicResult> {
-    await this.busy.get(name);
+    while (this.busy.has(name)) await this.busy.get(name)?.catch(() => undefined);
     const topic = this.byName.get(name);
     if (!topic) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `The topic '${name}' does not exist.` };
     const current = topic.partitions.length;
