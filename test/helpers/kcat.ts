@@ -128,7 +128,9 @@ const FORMAT = '%p %o %T %K %S %h\\n%k%s\\n';
 
 /** Reads one partition in assign mode (no consumer group) and parses every message. */
 export async function kcatConsume(bootstrap: string, topic: string, opts: KcatConsumeOptions): Promise<KcatRecord[]> {
-  const args = ['-C', '-q', '-b', bootstrap, '-t', topic, '-p', String(opts.partition), '-o', String(opts.offset), '-f', FORMAT];
+  // -m: kcat gives up on its first metadata after 5 s by default, which a broker in this process
+  // can miss while spawning other children blocks its event loop (see read-back.ts).
+  const args = ['-C', '-q', '-b', bootstrap, '-t', topic, '-p', String(opts.partition), '-o', String(opts.offset), '-f', FORMAT, '-m', '30'];
   // librdkafka notices the end of a partition only from a fetch that returned nothing, which the
   // broker holds for fetch.wait.max.ms (500 ms by default): keep that short when exiting at the end.
   if (opts.exitAtEnd ?? true) args.push('-e', '-X', 'fetch.wait.max.ms=20');

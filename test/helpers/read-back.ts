@@ -7,23 +7,44 @@ import { kcatConsume } from './kcat.js';
 import { platformaticFetchPartition } from './platformatic-fetch.js';
 import { toSeen, type SeenRecord } from './records.js';
 
+/**
+ * kcat processes running at once. Each spawn blocks this process's event loop until the child
+ * has started (~60 ms here when quiet, up to 2.5 s under load), and the broker under test
+ * usually lives in this process: twenty spawns in a row kept it from answering for over 8 s,
+ * longer than librdkafka waited for its first metadata.
+ */
+const KCAT_READERS = 4;
+
+/** Runs `fn` over `items`, at most `limit` at a time; the results in the items' order. */
+async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}
+
 /** Every partition in [0, partitions) from `from` (default the beginning), via kcat -C -e. */
 export async function readAllKcat(bootstrap: string, topic: string, partitions: number, from: 'beginning' | number = 'beginning'): Promise<SeenRecord[]> {
-  const parts = await Promise.all(
-    Array.from({ length: partitions }, (_, p) => kcatConsume(bootstrap, topic, { partition: p, offset: from })),
-  );
-  return parts.flat().map((r) => toSeen(r));
+  return (await readTopicsKcat(bootstrap, new Map([[topic, partitions]]), from)).get(topic) ?? [];
 }
 
 /**
- * Several whole topics (name -> partition count) via kcat, all partitions at once: librdkafka
- * sometimes waits 500 ms on a partition whose leader it learns a moment after the fetch starts,
- * and in parallel those waits overlap instead of adding up.
+ * Several whole topics (name -> partition count) via kcat, one process per partition, a few at
+ * a time: librdkafka sometimes waits 500 ms on a partition whose leader it learns a moment after
+ * the fetch starts, and in parallel those waits overlap instead of adding up.
  */
-export async function readTopicsKcat(bootstrap: string, topics: ReadonlyMap<string, number>): Promise<Map<string, SeenRecord[]>> {
-  const entries = [...topics];
-  const read = await Promise.all(entries.map(([topic, n]) => readAllKcat(bootstrap, topic, n)));
-  return new Map(entries.map(([topic], i) => [topic, read[i]]));
+export async function readTopicsKcat(bootstrap: string, topics: ReadonlyMap<string, number>, from: 'beginning' | number = 'beginning'): Promise<Map<string, SeenRecord[]>> {
+  const jobs = [...topics].flatMap(([topic, n]) => Array.from({ length: n }, (_, partition) => ({ topic, partition })));
+  const read = await mapLimit(jobs, KCAT_READERS, ({ topic, partition }) => kcatConsume(bootstrap, topic, { partition, offset: from }));
+  const out = new Map<string, SeenRecord[]>([...topics.keys()].map((t) => [t, []]));
+  jobs.forEach(({ topic }, i) => out.get(topic)!.push(...read[i].map((r) => toSeen(r))));
+  return out;
 }
 
 /** Every partition from `from` (default 0) up to its high watermark, via Consumer.fetch. */
