@@ -49,18 +49,24 @@ test('two KIP-848 consumers split a topic and read each message exactly once', a
   const read: { partition: number; value: string }[][] = [[], []];
   const streams = await Promise.all(consumers.map((c) => c.consume({ topics: [TOPIC], mode: 'committed', fallbackMode: 'earliest', autocommit: 100 })));
   try {
-    streams.forEach((s, i) => s.on('data', (m) => read[i].push({ partition: m.partition, value: m.value })));
+    /** Fetches each stream has completed; a stream has one fetch in flight at a time (one broker). */
+    const fetches = [0, 0];
+    streams.forEach((s, i) => {
+      s.on('data', (m) => read[i].push({ partition: m.partition, value: m.value }));
+      s.on('fetch', () => fetches[i]++);
+    });
     await waitFor('two members with two partitions each', () => {
       const a = assigned();
       return a.length === 2 && a.every((p) => p.length === 2);
     }, 20_000, assigned);
     // The client stops fetching a revoked partition only once a fetch it sent before the
     // revocation returns (it does not drop records of revoked partitions): wait for both
-    // clients to see their two partitions, then for such a fetch (max wait 100 ms) to end.
+    // clients to see their two partitions, then for such a fetch to end. The second fetch each
+    // stream completes from then on was sent after the first, so after the revocation.
     const clientSide = () => consumers.map((c) => (c.assignments ?? []).reduce((n, a) => n + a.partitions.length, 0));
     await waitFor('both clients see two partitions', () => clientSide().every((n) => n === 2), 20_000, clientSide);
-    // 20 times that wait: a loaded machine must not let a late fetch read a revoked partition.
-    await new Promise((r) => setTimeout(r, 2000));
+    const atRevocation = [...fetches];
+    await waitFor('a fetch sent after the revocation to end on each client', () => fetches.every((n, i) => n >= atRevocation[i] + 2), 20_000, () => fetches);
 
     const sent = Array.from({ length: 40 }, (_, i) => `v${i}`);
     await producer.send({ messages: sent.map((value, i) => ({ topic: TOPIC, value, partition: i % 4 })) });
