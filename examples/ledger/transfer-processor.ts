@@ -116,6 +116,9 @@ export class TransferProcessor {
     this.crashed = true;
     this.stopping = true;
     await this.stream.close();
+    // leaveGroup() first, as GroupService.stop() does (see there): close() alone would not end a
+    // rejoin under way.
+    await this.consumer.leaveGroup(true);
     await this.consumer.close(true);
     await this.producer.close(true);
   }
@@ -130,6 +133,7 @@ export class TransferProcessor {
     this.stopping = true;
     await this.stream.close();
     await this.done;
+    await this.consumer.leaveGroup();
     await this.consumer.close();
     await this.producer.close();
   }

@@ -106,6 +106,10 @@ export class GroupService<T> {
     this.stopping = true;
     await this.stream.close();
     await this.loop;
+    // Leave first: another member's leave may have sent this one rejoining, and close() alone
+    // does not stop that rejoin (@platformatic/kafka 1.x): it would retry against the closed
+    // client and emit 'rejoinGroup failed' seconds later. leaveGroup() ends it.
+    await this.consumer.leaveGroup();
     await this.consumer.close();
   }
 
