@@ -14,7 +14,8 @@ let b: string[];
 const dir = tempDir('brook-cli-');
 
 before(async () => {
-  broker = await TestBroker.start();
+  // No initial rebalance delay (3 s by default): each `consume -g` joins an empty group.
+  broker = await TestBroker.start({ settings: { 'group.initial.rebalance.delay.ms': 0 } });
   b = ['-b', broker.bootstrap];
 });
 after(async () => {
