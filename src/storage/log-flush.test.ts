@@ -89,6 +89,35 @@ test('flush.ms: appends wait for the timed flush, which covers them all with one
   }
 });
 
+// A duplicate of an unflushed batch asks for a flush at once (Partition.append); the original's
+// append went on waiting for the flush.ms timer, 600 s in partition.test.ts, though that flush
+// had made it durable.
+test('flush.ms: a flush asked for before the timer settles the appends waiting on it, and replaces the timer', async () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    const fs = new TestFileSystem();
+    const clock = 1000;
+    const log = await Log.open(join(dir, 't-0'), tp, config({ flushIntervalMs: 600_000 }), { fs, now: () => clock });
+    const a = log.append(batch(1));
+    assert.ok(a.flushed);
+    let settled = false;
+    void a.flushed.then(() => (settled = true));
+    await log.flush();
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(settled, true, 'the append that waited on the timer is acknowledged with the flush that covered it');
+    assert.equal(fs.fdatasyncs, 1);
+    assert.equal(log.recoveryPoint, 1);
+    // The next append waits on a timer of its own, which close() settles.
+    const b = log.append(batch(1));
+    assert.ok(b.flushed && b.flushed !== a.flushed);
+    await log.close();
+    await b.flushed;
+    assert.equal(log.recoveryPoint, 2);
+  } finally {
+    cleanup();
+  }
+});
+
 test('a roll fsyncs the rolled segment and its indexes in the background', async () => {
   const { dir, cleanup } = tempDir();
   try {

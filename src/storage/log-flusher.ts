@@ -67,8 +67,23 @@ export class LogFlusher {
     return this.timedFlush.promise;
   }
 
-  /** fsyncs everything appended so far and advances the recovery point (group commit). */
+  /**
+   * fsyncs everything appended so far and advances the recovery point (group commit). Appends
+   * waiting for the flush.ms timer are covered by this flush, so they settle with it and the
+   * timer goes: the next append starts a timer of its own.
+   */
   flush(): Promise<void> {
+    const promise = this.flushToEnd();
+    const timed = this.timedFlush;
+    if (timed) {
+      this.stopTimer();
+      this.timedFlush = null;
+      promise.then(timed.resolve, timed.reject);
+    }
+    return promise;
+  }
+
+  private flushToEnd(): Promise<void> {
     const target = this.log.logEndOffset;
     if (this.flushing) {
       if (this.flushing.target >= target) return this.flushing.promise;
