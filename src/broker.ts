@@ -27,7 +27,9 @@ import { MetricsServer } from './observability/metrics-server.js';
 import { timedFileSystem } from './observability/timed-file-system.js';
 import { BrokerControl } from './control/broker-control.js';
 import { PRODUCER_ID_FILE, ProducerIdManager } from './coordinator/transaction/producer-id-manager.js';
-import { TransactionCoordinator } from './coordinator/transaction/transaction-coordinator.js';
+import { TransactionCoordinator, type TransactionInspection } from './coordinator/transaction/transaction-coordinator.js';
+import { ClusterMarkerSink } from './coordinator/transaction/cluster-marker-sink.js';
+import { TRANSACTION_STATE_TOPIC, TransactionStateTopicLog } from './coordinator/transaction-state-topic.js';
 import { type ProducerInspection, inspectProducers } from './cluster/producer-inspection.js';
 import { join } from 'node:path';
 
@@ -48,11 +50,18 @@ export interface Broker {
    */
   groups(groupId?: string): GroupInspection[];
   /**
-   * Resolves once consumer-group state has been rebuilt from `__consumer_offsets`. The broker
-   * listens before that: until then group requests get COORDINATOR_LOAD_IN_PROGRESS, which
-   * clients retry. Never rejects (a failed replay is logged).
+   * Resolves once consumer-group state has been rebuilt from `__consumer_offsets` and
+   * transaction state from `__transaction_state`. The broker listens before that: until then
+   * group and transaction requests get COORDINATOR_LOAD_IN_PROGRESS, which clients retry. Never
+   * rejects (a failed replay is logged).
    */
   readonly ready: Promise<void>;
+  /**
+   * Transactional ids as the transaction coordinator keeps them: the open transactions (Ongoing,
+   * PrepareCommit, PrepareAbort) with their producer id and epoch, partitions and start time;
+   * every id with `{ all: true }`, or one id in any state with `{ transactionalId }`.
+   */
+  transactions(filter?: { transactionalId?: string; all?: boolean }): TransactionInspection[];
   /**
    * Per partition (of `topic`, or of every topic) the producers whose state it keeps, with their
    * epoch, last sequence, last write and open transaction, and the partition's last stable
@@ -83,6 +92,8 @@ export interface StopSummary {
 export interface BrokerHooks {
   /** Awaited before each slice of the `__consumer_offsets` replay, the first included. */
   beforeReplaySlice?: () => Promise<void>;
+  /** Awaited before each slice of the `__transaction_state` replay, the first included. */
+  beforeTransactionReplaySlice?: () => Promise<void>;
   /** The file system of the data directory: one that fails on purpose (a full disk). */
   fs?: FileSystem;
   /** Runs the storage layer's delayed deletions (file.delete.delay.ms); a test holds them. */
@@ -246,7 +257,19 @@ async function compose(
   // As Kafka: the offsets committed for a deleted topic become tombstones.
   topicDeleted = (t) => void groups.onPartitionsDeleted(t.name, t.partitions.length);
 
-  const transactions = new TransactionCoordinator(new ProducerIdManager(join(config.dataDir, PRODUCER_ID_FILE)), log);
+  const txnStateTopic = new TransactionStateTopicLog(cluster, { partitions: config.transactionStateLogNumPartitions, segmentBytes: config.transactionStateLogSegmentBytes });
+  const transactions = new TransactionCoordinator({
+    producerIds: new ProducerIdManager(join(config.dataDir, PRODUCER_ID_FILE)),
+    log: txnStateTopic,
+    markers: new ClusterMarkerSink(cluster, groups),
+    config: {
+      maxTimeoutMs: () => configs.current.transactionMaxTimeoutMs,
+      transactionalIdExpirationMs: () => configs.current.transactionalIdExpirationMs,
+      abortTimedOutIntervalMs: config.transactionAbortTimedOutTransactionCleanupIntervalMs,
+      removeExpiredIntervalMs: config.transactionRemoveExpiredTransactionCleanupIntervalMs,
+    },
+    logger: log,
+  });
 
   const advertised = { host: config.advertisedHost, port: config.advertisedPort };
   const context: BrokerContext = {
@@ -314,9 +337,13 @@ async function compose(
   });
   // Started before listening so that group requests are refused from the first connection on;
   // its first slice waits for the next turn of the event loop, so listening is not delayed.
-  const loaded = loadGroups(groups, offsetsTopic, cluster, log, hooks);
+  const groupsLoaded = loadGroups(groups, offsetsTopic, cluster, log, hooks).then(() => {
+    if (transactions.isLoading() && readiness.notReady !== 'stopping') readiness.notReady = `replaying ${TRANSACTION_STATE_TOPIC}`;
+  });
+  const loaded = Promise.all([groupsLoaded, loadTransactions(transactions, txnStateTopic, log, hooks)]).then(() => undefined);
   undo.push(async () => {
     groups.close();
+    transactions.close();
     await loaded;
   });
   let port: number;
@@ -370,6 +397,7 @@ async function compose(
     metricsUrl: metricsEndpoint?.server.url ?? null,
     control,
     producers: (topic) => inspectProducers(cluster, topic),
+    transactions: (filter) => transactions.inspect(filter),
     stop() {
       stopping ??= (async () => {
         const started = performance.now();
@@ -379,6 +407,7 @@ async function compose(
         await control.close();
         // Closing first ends a replay still running at its next slice.
         groups.close();
+        transactions.close();
         await loaded;
         await server.close();
         // Before the logs close: a clean stops and leaves no file behind.
@@ -469,6 +498,28 @@ async function loadGroups(groups: GroupCoordinator, offsetsTopic: OffsetsTopicLo
     else log.info(fields, `replay of ${OFFSETS_TOPIC} ended by stop`);
   } catch (err) {
     log.error({ err }, `replaying ${OFFSETS_TOPIC} failed`);
+  }
+}
+
+/**
+ * Replays `__transaction_state` into the transaction coordinator (in the background, beside the
+ * group replay), which then completes the transactions decided before the stop and starts its
+ * timeouts. Never rejects.
+ */
+async function loadTransactions(transactions: TransactionCoordinator, topic: TransactionStateTopicLog, log: Logger, hooks: BrokerHooks): Promise<void> {
+  const exists = topic.exists();
+  const started = performance.now();
+  if (exists) log.info({ partitions: topic.partitionCount(), bytes: topic.size() }, `replaying ${TRANSACTION_STATE_TOPIC}`);
+  try {
+    const r = await transactions.replay(hooks.beforeTransactionReplaySlice);
+    if (!r.complete) {
+      if (exists) log.info({ records: r.records }, `replay of ${TRANSACTION_STATE_TOPIC} ended by stop`);
+      return;
+    }
+    transactions.start();
+    if (exists) log.info({ records: r.records, transactionalIds: r.transactions, completing: r.completing, ms: elapsedMs(started) }, `replayed ${TRANSACTION_STATE_TOPIC}: transactions loaded`);
+  } catch (err) {
+    log.error({ err }, `replaying ${TRANSACTION_STATE_TOPIC} failed`);
   }
 }
 

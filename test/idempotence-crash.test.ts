@@ -33,7 +33,7 @@ after(async () => {
 });
 
 async function spawn(dataDir: string, port?: number): Promise<BrokerProcess> {
-  const child = await BrokerProcess.spawn({ dataDir, ...(port === undefined ? {} : { port }), settings: { 'num.partitions': 1 } });
+  const child = await BrokerProcess.spawn({ dataDir, ...(port === undefined ? {} : { port }), settings: { 'num.partitions': 1, 'transaction.partition.verification.enable': false } });
   children.push(child);
   return child;
 }

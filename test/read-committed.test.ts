@@ -1,6 +1,8 @@
 // read_committed at the protocol level and with real consumers. Transactional batches are
-// produced with hand-built headers and ended with WriteTxnMarkers (the transaction coordinator
-// that will send those markers comes later): the last stable offset stops at the earliest open
+// produced with hand-built headers and ended with WriteTxnMarkers, on a broker with
+// transaction.partition.verification.enable=false (as a Kafka broker with KIP-890's check off),
+// so that the partition side is tested alone; transactions-*.test.ts go through the transaction
+// coordinator. The last stable offset stops at the earliest open
 // transaction, read_committed fetches stop there and list the aborted transactions they cover,
 // ListOffsets answers LATEST with the LSO, and kafkajs, @platformatic/kafka and kcat consumers
 // skip aborted records and control batches. A restart recovers the LSO and the aborted index.
@@ -26,7 +28,7 @@ let A: number;
 let B: number;
 
 before(async () => {
-  tb = await TestBroker.start();
+  tb = await TestBroker.start({ settings: { 'transaction.partition.verification.enable': false } });
   assert.equal((await tb.broker.cluster.createTopic(TOPIC, 1, {})).errorCode, 0);
   c = await WireClient.connect('localhost', tb.port);
   A = (await initProducerId(c)).producerId;

@@ -77,6 +77,13 @@ export interface PartitionOptions {
 
 const DEFAULT_PRODUCER_ID_EXPIRATION_MS = 86_400_000;
 
+/** Kafka's messages for a failed verification (ReplicaManager). */
+function verificationMessage(code: number): string | null {
+  if (code === ErrorCode.INVALID_TXN_STATE || code === ErrorCode.TRANSACTION_ABORTABLE) return 'Partition was not added to the transaction';
+  if (code === ErrorCode.NOT_ENOUGH_REPLICAS) return 'Unable to verify the partition has been added to the transaction';
+  return null;
+}
+
 /**
  * One partition led by this node: the Log plus the offsets Kafka keeps beside it and the state of
  * its producers (idempotence and transactions). With a single replica the high watermark is the
@@ -179,7 +186,7 @@ export class Partition implements AppendWatchable {
       }
       if (v.isTransactional && verify && !this.producers.hasOngoingTransaction(v.producerId)) {
         const code = verify(v.producerId, v.producerEpoch, v.baseSequence);
-        if (code !== ErrorCode.NONE) return this.refused(code, 'Partition was not added to the transaction', []);
+        if (code !== ErrorCode.NONE) return this.refused(code, verificationMessage(code), []);
       }
     }
     const logAppendTime = s.timestampType === 'LogAppendTime';

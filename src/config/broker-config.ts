@@ -105,6 +105,7 @@ export class BrokerConfig {
   readonly transactionAbortTimedOutTransactionCleanupIntervalMs: number;
   readonly transactionRemoveExpiredTransactionCleanupIntervalMs: number;
   readonly producerIdExpirationMs: number;
+  readonly transactionPartitionVerificationEnable: boolean;
   readonly producerIdExpirationCheckIntervalMs: number;
 
   /**
@@ -230,6 +231,7 @@ export class BrokerConfig {
     this.transactionAbortTimedOutTransactionCleanupIntervalMs = this.num('transaction.abort.timed.out.transaction.cleanup.interval.ms');
     this.transactionRemoveExpiredTransactionCleanupIntervalMs = this.num('transaction.remove.expired.transaction.cleanup.interval.ms');
     this.producerIdExpirationMs = this.num('producer.id.expiration.ms');
+    this.transactionPartitionVerificationEnable = this.bool('transaction.partition.verification.enable');
     this.producerIdExpirationCheckIntervalMs = this.num('producer.id.expiration.check.interval.ms');
 
     this.warnings = notes;

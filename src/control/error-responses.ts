@@ -148,6 +148,18 @@ const BUILT: ReadonlyMap<number, (req: Body, code: number) => Body> = new Map<nu
     throttleTimeMs: 0,
     topics: (req.topics as Rows).map((t) => ({ name: t.name, partitions: (t.partitionIndexes as number[]).map((partitionIndex) => ({ partitionIndex, errorCode, errorMessage: null, activeProducers: [] })) })),
   })],
+  [24, (req, errorCode) => ({ // AddPartitionsToTxn: v0-3 per topic and partition, v4+ the top-level code
+    throttleTimeMs: 0, errorCode, resultsByTransaction: [],
+    resultsByTopicV3AndBelow: (req.v3AndBelowTopics as Rows).map((t) => ({ name: t.name, resultsByPartition: (t.partitions as number[]).map((partitionIndex) => ({ partitionIndex, partitionErrorCode: errorCode })) })),
+  })],
+  [28, (req, errorCode) => ({ // TxnOffsetCommit: per topic and partition
+    throttleTimeMs: 0,
+    topics: (req.topics as Rows).map((t) => ({ name: t.name, partitions: (t.partitions as Rows).map((p) => ({ partitionIndex: p.partitionIndex, errorCode })) })),
+  })],
+  [65, (req, errorCode) => ({ // DescribeTransactions: per transactional id
+    throttleTimeMs: 0,
+    transactionStates: (req.transactionalIds as string[]).map((transactionalId) => ({ errorCode, transactionalId, transactionState: '', transactionTimeoutMs: 0, transactionStartTimeMs: -1, producerId: -1, producerEpoch: -1, topics: [] })),
+  })],
   [33, resourceErrors], // AlterConfigs
   [44, resourceErrors], // IncrementalAlterConfigs
 ]);

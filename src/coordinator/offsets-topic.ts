@@ -2,11 +2,12 @@
  * The adapter that gives the group coordinator its GroupLog on top of the cluster's internal
  * `__consumer_offsets` topic.
  */
-import { buildRecordBatch, decodeRecords } from '../protocol/records/records.js';
-import { batchesOf } from '../protocol/records/record-batch.js';
+import { buildRecordBatch } from '../protocol/records/records.js';
+import { ErrorCode } from '../protocol/errors.js';
 import type { Cluster, Topic } from '../cluster/cluster.js';
-import type { Partition } from '../cluster/partition.js';
-import type { GroupLog, GroupLogRecord } from './group/group-types.js';
+import type { MarkerResult, Partition, TxnMarker } from '../cluster/partition.js';
+import type { GroupLog, GroupLogEntry, GroupLogRecord, TxnProducer } from './group/group-types.js';
+import { readCoordinatorLog } from './coordinator-log-reader.js';
 
 export const OFFSETS_TOPIC = '__consumer_offsets';
 
@@ -63,45 +64,64 @@ export class OffsetsTopicLog implements GroupLog {
     return this.creating;
   }
 
+  private partitionOf(topic: Topic, groupId: string): Partition {
+    return topic.partitions[offsetsPartitionFor(groupId, topic.partitions.length)];
+  }
+
   async append(records: GroupLogRecord[], groupId: string): Promise<void> {
     if (records.length === 0) return;
-    const topic = await this.topic();
-    const partition = topic.partitions[offsetsPartitionFor(groupId, topic.partitions.length)];
+    const partition = this.partitionOf(await this.topic(), groupId);
     const batch = buildRecordBatch({ records: records.map((r) => ({ key: r.key, value: r.value })), compression: this.opts.compressionCodec ?? 0 });
     const { flushed } = partition.appendTrusted(batch);
     if (flushed) await flushed;
   }
 
   /**
-   * Every record of every partition, oldest first (replay order within a group is preserved).
-   * A partition whose log directory is offline is skipped: its groups are not loaded (their
-   * writes answer NOT_COORDINATOR), the others are.
+   * One transactional batch of the producer (Kafka's coordinator writes transactional offset
+   * commits so): the partition checks the producer's epoch, and the batch opens or continues the
+   * producer's transaction there, which its marker ends.
    */
-  *readAll(): Generator<GroupLogRecord> {
+  async appendTransactional(records: GroupLogRecord[], groupId: string, producer: TxnProducer): Promise<ErrorCode> {
+    if (records.length === 0) return ErrorCode.NONE;
+    // Without an await when the topic exists: the caller verified the transaction just before.
+    const partition = this.partitionOf(this.cluster.topic(OFFSETS_TOPIC) ?? (await this.topic()), groupId);
+    const batch = buildRecordBatch({
+      records: records.map((r) => ({ key: r.key, value: r.value })),
+      producerId: producer.producerId,
+      producerEpoch: producer.producerEpoch,
+      baseSequence: -1,
+      transactional: true,
+      compression: this.opts.compressionCodec ?? 0,
+    });
+    const { errorCode, flushed } = partition.appendTrusted(batch);
+    if (errorCode !== ErrorCode.NONE) return errorCode as ErrorCode;
+    if (flushed) await flushed;
+    return ErrorCode.NONE;
+  }
+
+  writeMarker(partition: number, marker: TxnMarker, now: number): MarkerResult {
+    const p = this.cluster.topic(OFFSETS_TOPIC)?.partitions[partition];
+    if (!p) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: null, offset: -1, flushed: undefined };
+    return p.writeTxnMarker(marker, now);
+  }
+
+  partitionFor(groupId: string): number {
+    return offsetsPartitionFor(groupId, this.cluster.topic(OFFSETS_TOPIC)?.partitions.length ?? this.opts.partitions);
+  }
+
+  /**
+   * Every record and transaction marker of every partition, each partition's oldest first
+   * (replay order within a group is preserved). A partition whose log directory is offline is
+   * skipped: its groups are not loaded (their writes answer NOT_COORDINATOR), the others are.
+   */
+  *readAll(): Generator<GroupLogEntry> {
     const topic = this.cluster.topic(OFFSETS_TOPIC);
     if (!topic) return;
-    for (const p of topic.partitions) if (!p.offline) yield* readPartition(p);
-  }
-}
-
-/** The keyed records of one partition from its log start to its high watermark. */
-function* readPartition(p: Partition): Generator<GroupLogRecord> {
-  let offset = p.logStartOffset;
-  const end = p.highWatermark;
-  while (offset < end) {
-    const res = p.log.read(offset, 1 << 20, { maxOffset: end, minOneBatch: true });
-    if (!res || res.batches.length === 0) break;
-    for (const chunk of res.batches) {
-      for (const batch of batchesOf(chunk)) {
-        const from = offset;
-        // Advance before skipping: a control batch left unpassed would be read again forever.
-        offset = batch.lastOffset + 1;
-        // Commit/abort markers carry no group state.
-        if (batch.isControl) continue;
-        for (const rec of decodeRecords(chunk, batch.pos)) {
-          // The first batch read may start before `from` (reads return whole batches).
-          if (rec.offset >= from && rec.key) yield { key: rec.key, value: rec.value };
-        }
+    for (const p of topic.partitions) {
+      if (p.offline) continue;
+      for (const e of readCoordinatorLog(p)) {
+        if (e.kind === 'marker') yield { marker: { partition: p.index, producerId: e.producerId, commit: e.commit } };
+        else yield e.producerId >= 0 ? { key: e.key, value: e.value, producerId: e.producerId } : { key: e.key, value: e.value };
       }
     }
   }

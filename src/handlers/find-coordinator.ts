@@ -1,15 +1,16 @@
 // FindCoordinator v0-6. This node coordinates everything: key type 0 (group) answers this node
-// once `__consumer_offsets` exists (created here on first use, as Kafka creates it on the first
-// lookup; Kafka answers COORDINATOR_NOT_AVAILABLE meanwhile, Brook waits the few milliseconds
-// creation takes, and answers COORDINATOR_NOT_AVAILABLE if creation fails, e.g. on a full
-// disk). Key type 1 (transaction) is COORDINATOR_NOT_AVAILABLE until transactions
-// exist; key type 2 (share group) is INVALID_REQUEST, as Kafka answers with share groups
-// disabled, and so is any other key type. v0-3 look up one `key` and answer at the top level;
+// once `__consumer_offsets` exists, key type 1 (transaction) once `__transaction_state` exists
+// (each created here on first use, as Kafka creates it on the first lookup; Kafka answers
+// COORDINATOR_NOT_AVAILABLE meanwhile, Brook waits the few milliseconds creation takes, and
+// answers COORDINATOR_NOT_AVAILABLE if creation fails, e.g. on a full disk). Key type 2 (share
+// group) is INVALID_REQUEST, as Kafka answers with share groups disabled, and so is any other
+// key type. v0-3 look up one `key` and answer at the top level;
 // v4+ batch `coordinatorKeys` with one result each. The coordinator being loaded is not an error
 // here: requests sent to it get COORDINATOR_LOAD_IN_PROGRESS. Every answer carries an error
 // message, as Kafka's (Errors.message()): "NONE" for a found coordinator. A group whose
 // `__consumer_offsets` partition is on an offline log directory has no coordinator:
-// COORDINATOR_NOT_AVAILABLE, as Kafka answers for a partition without a leader.
+// COORDINATOR_NOT_AVAILABLE, as Kafka answers for a partition without a leader; likewise a
+// transactional id whose `__transaction_state` partition is offline.
 import { defineHandler, type RequestContext } from './handler.js';
 import { ErrorCode } from '../protocol/errors.js';
 import { offsetsPartitionFor } from '../coordinator/offsets-topic.js';
@@ -55,8 +56,11 @@ async function lookup(keyType: number, ctx: RequestContext): Promise<(key: strin
       return (key) => (topic.partitions[offsetsPartitionFor(key, topic.partitions.length)]?.offline ? unavailable : found);
     }
     case KEY_TYPE_TRANSACTION: {
+      const { transactions, nodeId, advertised } = ctx.broker;
       const unavailable = noNode(ErrorCode.COORDINATOR_NOT_AVAILABLE, 'The coordinator is not available.');
-      return () => unavailable;
+      if ((await transactions.ensureStateTopic()) !== ErrorCode.NONE) return () => unavailable;
+      const found: Found = { errorCode: ErrorCode.NONE, errorMessage: 'NONE', nodeId, host: advertised.host, port: advertised.port };
+      return (key) => (transactions.isUnavailable(key) ? unavailable : found);
     }
     default: {
       const invalid = noNode(ErrorCode.INVALID_REQUEST, `Unsupported key type ${keyType}.`);

@@ -4,7 +4,8 @@
 // (COORDINATOR_LOAD_IN_PROGRESS, and for KIP-848 members UNKNOWN_MEMBER_ID/STALE_MEMBER_EPOCH,
 // v9+) go where each version puts them: per group (v8+), top level (v2-7), or on every requested
 // partition (v0-1, which have no top-level error). v9+ identify a KIP-848 member (member id and
-// epoch). requireStable (v7+) needs no waiting: without transactions no offset is pending.
+// epoch). requireStable (v7+): a partition whose offset a transaction has written but not yet
+// committed or aborted answers UNSTABLE_OFFSET_COMMIT (offset -1), which clients retry.
 // Not implemented: ACLs.
 import { defineHandler } from './handler.js';
 import { ErrorCode } from '../protocol/errors.js';
@@ -51,10 +52,11 @@ export const offsetFetchHandler = defineHandler<OffsetFetchRequest, OffsetFetchR
     const { groups } = ctx.broker;
     if (v < BATCHED_FROM) {
       const params: OffsetFetchGroupParams = { groupId: req.groupId, topics: req.topics, memberId: null, memberEpoch: -1 };
-      return singleGroupResponse(req, groups.fetchOffsets([params])[0], v);
+      return singleGroupResponse(req, groups.fetchOffsets([params], req.requireStable)[0], v);
     }
     const results = groups.fetchOffsets(
       req.groups.map((g) => ({ groupId: g.groupId, topics: g.topics, memberId: g.memberId, memberEpoch: g.memberEpoch })),
+      req.requireStable,
     );
     return {
       throttleTimeMs: 0,

@@ -10,13 +10,18 @@
 // batches gets its original offset and is not stored again; sequence gaps, stale epochs and
 // non-transactional writes inside a transaction are refused with Kafka's codes. A request with
 // transactional batches but no transactional id is TRANSACTIONAL_ID_AUTHORIZATION_FAILED on every
-// partition, as in Kafka. Not yet: the transaction coordinator's verification of transactional
-// batches (KIP-890 part 1; Partition.append takes it as `verify`).
+// partition, as in Kafka. KIP-890 part 1: a producer's first transactional batch on a partition
+// is appended only if the transaction coordinator has the partition in that producer's ongoing
+// transaction (else TRANSACTION_ABORTABLE from v11, INVALID_TXN_STATE before; see
+// txn-verification.ts), unless transaction.partition.verification.enable is off. Not implemented: transaction version 2's implicit AddPartitionsToTxn
+// (Produce v12 is not in the reference schemas).
 import { CLOSE_CONNECTION, NO_RESPONSE, defineHandler, type RequestContext } from './handler.js';
 import type { Topic } from '../cluster/cluster.js';
 import { ErrorCode } from '../protocol/errors.js';
 import { isKafkaStorageError } from '../storage/storage-error.js';
 import { Attributes, batchesOf } from '../protocol/records/record-batch.js';
+import type { TxnVerifier } from '../cluster/partition.js';
+import { verificationError } from './txn-verification.js';
 import type {
   ProduceRequest,
   ProduceRequestPartitionProduceData,
@@ -34,14 +39,23 @@ interface PartitionOutcome {
   durable?: Promise<boolean>;
 }
 
-function appendTo(ctx: RequestContext, topic: Topic | undefined, pd: ProduceRequestPartitionProduceData, now: number): PartitionOutcome {
+/** Produce v11 added TRANSACTION_ABORTABLE. */
+const TRANSACTION_ABORTABLE_FROM = 11;
+
+function appendTo(ctx: RequestContext, topic: Topic | undefined, pd: ProduceRequestPartitionProduceData, now: number, transactionalId: string | null): PartitionOutcome {
   const partition = topic?.partitions[pd.index];
   if (!topic || !partition) return { response: failed(pd.index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION) };
   if (topic.internal) return { response: failed(pd.index, ErrorCode.INVALID_TOPIC_EXCEPTION, `Cannot append to internal topic ${topic.name}`) };
   if (pd.records === null || pd.records.length === 0) return { response: failed(pd.index, ErrorCode.CORRUPT_MESSAGE, 'Produce request without records') };
+  let verify: TxnVerifier | undefined;
+  if (transactionalId !== null && ctx.broker.config.transactionPartitionVerificationEnable) {
+    const tp = { topic: topic.name, partition: pd.index };
+    const knowsAbortable = ctx.apiVersion >= TRANSACTION_ABORTABLE_FROM;
+    verify = (producerId, producerEpoch) => verificationError(ctx.broker.transactions.verifyPartition(transactionalId, producerId, producerEpoch, tp), knowsAbortable);
+  }
   let a;
   try {
-    a = partition.append(pd.records, now, ctx.apiVersion);
+    a = partition.append(pd.records, now, ctx.apiVersion, verify);
   } catch (err) {
     // The write itself failed: Kafka answers a storage error for this partition rather than
     // dropping the whole connection. A full disk (the write undone, the directory online) is
@@ -107,7 +121,7 @@ export const produceHandler = defineHandler<ProduceRequest, ProduceResponse>({
       return {
         name: t.name,
         partitionResponses: t.partitionData.map((pd) => {
-          const o = appendTo(ctx, topic, pd, now);
+          const o = appendTo(ctx, topic, pd, now, req.transactionalId);
           outcomes.push(o);
           return o.response;
         }),

@@ -31,6 +31,12 @@ import { offsetForLeaderEpochHandler } from './offset-for-leader-epoch.js';
 import { initProducerIdHandler } from './init-producer-id.js';
 import { writeTxnMarkersHandler } from './write-txn-markers.js';
 import { describeProducersHandler } from './describe-producers.js';
+import { addPartitionsToTxnHandler } from './add-partitions-to-txn.js';
+import { addOffsetsToTxnHandler } from './add-offsets-to-txn.js';
+import { endTxnHandler } from './end-txn.js';
+import { txnOffsetCommitHandler } from './txn-offset-commit.js';
+import { describeTransactionsHandler } from './describe-transactions.js';
+import { listTransactionsHandler } from './list-transactions.js';
 
 /**
  * Every API this broker answers. ApiVersions advertises exactly this list, so an API appears
@@ -69,4 +75,10 @@ export const handlers: readonly Handler[] = [
   initProducerIdHandler,
   writeTxnMarkersHandler,
   describeProducersHandler,
+  addPartitionsToTxnHandler,
+  addOffsetsToTxnHandler,
+  endTxnHandler,
+  txnOffsetCommitHandler,
+  describeTransactionsHandler,
+  listTransactionsHandler,
 ] as unknown as readonly Handler[];

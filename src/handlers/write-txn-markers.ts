@@ -1,12 +1,13 @@
 // WriteTxnMarkers v0-1 (Kafka's KafkaApis.handleWriteTxnMarkersRequest): for each marker, a
 // COMMIT or ABORT control batch is appended to every named partition (internal topics included),
 // ending that producer's transaction there (see Partition.writeTxnMarker for the epoch and
-// coordinator-epoch checks). An unknown partition is UNKNOWN_TOPIC_OR_PARTITION; a failed write
-// KAFKA_STORAGE_ERROR. Answers once every marker is durable as the flush policy asks (Kafka
-// appends them with acks=-1). Results are grouped by producer id, as Kafka's response is.
-// Transaction coordinators send this API; so do admin tools (kafka-transactions --abort).
-// Not yet: a marker on __consumer_offsets does not yet materialise transactional offset commits
-// (that is the transaction coordinator's part, with TxnOffsetCommit).
+// coordinator-epoch checks). On `__consumer_offsets` the group coordinator writes the marker and
+// makes the transaction's offsets visible (COMMIT) or drops them (ABORT); while it loads the
+// partition answers NOT_LEADER_OR_FOLLOWER, which senders retry. An unknown partition is
+// UNKNOWN_TOPIC_OR_PARTITION; a failed write KAFKA_STORAGE_ERROR. Answers once every marker is
+// durable as the flush policy asks (Kafka appends them with acks=-1). Results are grouped by
+// producer id, as Kafka's response is. Brook's transaction coordinator writes its markers
+// directly; this API serves admin tools (kafka-transactions --abort).
 import { defineHandler } from './handler.js';
 import { ErrorCode } from '../protocol/errors.js';
 import type {
@@ -24,7 +25,7 @@ export const writeTxnMarkersHandler = defineHandler<WriteTxnMarkersRequest, Writ
   minVersion: 0,
   maxVersion: 1,
   async handle(req, ctx) {
-    const { cluster } = ctx.broker;
+    const { transactions } = ctx.broker;
     const now = Date.now();
     const byProducer = new Map<number, WriteTxnMarkersResponseWritableTxnMarkerResult>();
     const waits: Promise<void>[] = [];
@@ -35,15 +36,10 @@ export const writeTxnMarkersHandler = defineHandler<WriteTxnMarkersRequest, Writ
         const partitions: PartitionResult[] = [];
         result.topics.push({ name: t.name, partitions });
         for (const partitionIndex of t.partitionIndexes) {
-          const p = cluster.partition(t.name, partitionIndex);
-          if (!p) {
-            partitions.push({ partitionIndex, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION });
-            continue;
-          }
           const out: PartitionResult = { partitionIndex, errorCode: ErrorCode.NONE };
           partitions.push(out);
           try {
-            const r = p.writeTxnMarker({ producerId: m.producerId, producerEpoch: m.producerEpoch, coordinatorEpoch: m.coordinatorEpoch, commit: m.transactionResult }, now);
+            const r = transactions.writeMarker({ topic: t.name, partition: partitionIndex }, { producerId: m.producerId, producerEpoch: m.producerEpoch, coordinatorEpoch: m.coordinatorEpoch, commit: m.transactionResult }, now);
             out.errorCode = r.errorCode;
             if (r.flushed) {
               waits.push(

@@ -7,7 +7,7 @@ import { ErrorCode } from '../../protocol/errors.js';
 import type { ClassicGroup } from './classic-group.js';
 import type { ConsumerGroup } from './consumer-group.js';
 import type { GroupCoordinatorConfig } from './group-coordinator-config.js';
-import type { GroupLog, GroupLogger, TopicMetadataView } from './group-types.js';
+import type { GroupLog, GroupLogger, TopicMetadataView, TxnProducer } from './group-types.js';
 import { OffsetStore } from './offset-store.js';
 import { encodeGroupRecord, type GroupRecord } from './records-codec.js';
 import type { Scheduler } from './scheduler.js';
@@ -80,6 +80,45 @@ export class GroupContext {
       if (this.lastWrite.get(groupId) === done) this.lastWrite.delete(groupId);
     });
     return done;
+  }
+
+  /**
+   * Appends transactional offset commits of `producer` (applied first, synchronously, as with
+   * `replay`). Resolves to NONE once durable, or to the error to answer: the partition's refusal
+   * of the producer (INVALID_PRODUCER_EPOCH) as it is, a failed write mapped as for `write`.
+   */
+  writeTransactional(groupId: string, records: GroupRecord[], producer: TxnProducer): Promise<ErrorCode> {
+    for (const r of records) this.replayer(r);
+    let appended: Promise<ErrorCode>;
+    try {
+      appended = this.log.appendTransactional(records.map(encodeGroupRecord), groupId, producer);
+    } catch (err) {
+      appended = Promise.reject(err);
+    }
+    const done = appended.catch((err: unknown) => {
+      this.logger.error(`group ${groupId}: append of ${records.length} transactional records failed: ${String(err)}`);
+      return appendErrorCode(err);
+    });
+    // A refused producer wrote nothing: later requests of the group do not wait on that.
+    const written = appended.then(
+      () => ErrorCode.NONE as ErrorCode,
+      () => done,
+    );
+    this.lastWrite.set(groupId, written);
+    void written.then(() => {
+      if (this.lastWrite.get(groupId) === written) this.lastWrite.delete(groupId);
+    });
+    return done;
+  }
+
+  /** The `__consumer_offsets` partition of the group. */
+  partitionFor(groupId: string): number {
+    return this.log.partitionFor(groupId);
+  }
+
+  /** Writes a transaction marker to a partition of the log (see GroupLog.writeMarker). */
+  writeMarker(...args: Parameters<GroupLog['writeMarker']>): ReturnType<GroupLog['writeMarker']> {
+    return this.log.writeMarker(...args);
   }
 
   /** Resolves once everything appended so far for the group is durable (NONE or the error). */

@@ -25,8 +25,8 @@ import type {
   ConsumerGroupHeartbeatResult,
   DescribedGroup,
   GroupLog,
+  GroupLogEntry,
   GroupLogger,
-  GroupLogRecord,
   HeartbeatParams,
   JoinGroupParams,
   JoinGroupResult,
@@ -41,7 +41,11 @@ import type {
   SyncGroupParams,
   SyncGroupResult,
   TopicMetadataView,
+  TxnOffsetCommitParams,
 } from './group-types.js';
+import { TxnOffsetManager } from './txn-offset-manager.js';
+import type { OffsetAndMetadata } from './offset-store.js';
+import type { MarkerResult, TxnMarker } from '../../cluster/partition.js';
 import { OffsetManager, offsetCommitError } from './offset-manager.js';
 import { decodeGroupRecord, type GroupRecord, GroupRecordType } from './records-codec.js';
 import { type Scheduler, TimerScheduler } from './scheduler.js';
@@ -89,7 +93,10 @@ export class GroupCoordinator {
   private readonly offsetManager: OffsetManager;
   private readonly inspector: GroupInspector;
   private readonly rebalance: ClassicRebalance;
+  private readonly txnOffsets: TxnOffsetManager;
   private readonly logEndOffset: LogEndOffsetLookup | undefined;
+  /** Counts applied offset commits: their order in the log (see OffsetAndMetadata.recordSeq). */
+  private applySeq = 0;
   private loading = false;
   private closed = false;
 
@@ -103,6 +110,7 @@ export class GroupCoordinator {
     this.consumer = new ConsumerGroupManager(this.ctx);
     this.consumer.onClassicGroupReplaced = (g) => this.classic.unload(g, ErrorCode.REBALANCE_IN_PROGRESS);
     this.offsetManager = new OffsetManager(this.ctx, rebalance);
+    this.txnOffsets = new TxnOffsetManager(this.ctx);
     this.inspector = new GroupInspector(this.ctx);
     this.logEndOffset = opts.logEndOffset;
     this.scheduleOffsetsExpiration();
@@ -125,16 +133,22 @@ export class GroupCoordinator {
    * between the call and the first slice is already refused. close() ends a replay at the next
    * slice boundary.
    */
-  async replay(records: Iterable<GroupLogRecord> | AsyncIterable<GroupLogRecord>, opts: ReplayOptions = {}): Promise<ReplayResult> {
+  async replay(records: Iterable<GroupLogEntry> | AsyncIterable<GroupLogEntry>, opts: ReplayOptions = {}): Promise<ReplayResult> {
     this.loading = true;
     const sliceMs = opts.sliceMs ?? DEFAULT_REPLAY_SLICE_MS;
     let count = 0;
     try {
       let deadline = await this.nextSlice(opts, sliceMs);
-      const apply = (r: GroupLogRecord): void => {
+      const apply = (r: GroupLogEntry): void => {
         count++;
+        if ('marker' in r) {
+          this.txnOffsets.completeTransaction(r.marker.partition, r.marker.producerId, r.marker.commit);
+          return;
+        }
         const rec = decodeGroupRecord(r.key, r.value);
-        if (rec !== undefined) this.applyRecord(rec);
+        if (rec === undefined) return;
+        if (rec.type === GroupRecordType.OFFSET_COMMIT && r.producerId !== undefined && r.producerId >= 0) rec.producerId = r.producerId;
+        this.applyRecord(rec);
       };
       // Sync sources are iterated without for-await, which would cost a promise per record.
       if (Symbol.iterator in records) {
@@ -179,8 +193,13 @@ export class GroupCoordinator {
       case GroupRecordType.OFFSET_COMMIT:
         if (rec.value === null) {
           offsets.remove(rec.groupId, rec.topic, rec.partition);
+          this.txnOffsets.onTombstone(rec.groupId, rec.topic, rec.partition);
         } else {
-          offsets.put(rec.groupId, rec.topic, rec.partition, rec.value);
+          // Stamped in place: callers compare the stored object with the one they wrote.
+          const value: OffsetAndMetadata = rec.value;
+          value.recordSeq = ++this.applySeq;
+          if (rec.producerId !== undefined && rec.producerId >= 0) this.txnOffsets.applyPending(rec.producerId, rec.groupId, rec.topic, rec.partition, value);
+          else offsets.put(rec.groupId, rec.topic, rec.partition, value);
           // Offsets without a group record belong to a "simple" group (Kafka does the same).
           if (!groups.has(rec.groupId)) groups.set(rec.groupId, new ClassicGroup(rec.groupId, now));
         }
@@ -279,9 +298,56 @@ export class GroupCoordinator {
     return this.offsetManager.commit(p);
   }
 
-  /** OffsetFetch for one or more groups (v8+ batches groups; older versions pass one). */
-  fetchOffsets(groups: readonly OffsetFetchGroupParams[]): OffsetFetchGroupResult[] {
-    return groups.map((g) => (this.loading ? { groupId: g.groupId, errorCode: LOADING, topics: [] } : this.offsetManager.fetch(g)));
+  /**
+   * OffsetFetch for one or more groups (v8+ batches groups; older versions pass one). With
+   * `requireStable` (v7+), a partition with a transactional commit not yet decided answers
+   * UNSTABLE_OFFSET_COMMIT (the client retries), as Kafka's does.
+   */
+  fetchOffsets(groups: readonly OffsetFetchGroupParams[], requireStable = false): OffsetFetchGroupResult[] {
+    return groups.map((g) => {
+      if (this.loading) return { groupId: g.groupId, errorCode: LOADING, topics: [] };
+      const result = this.offsetManager.fetch(g);
+      if (requireStable && this.txnOffsets.hasOpenTransactions(g.groupId)) {
+        for (const t of result.topics) {
+          for (const p of t.partitions) {
+            if (!this.txnOffsets.hasPending(g.groupId, t.name, p.partitionIndex)) continue;
+            Object.assign(p, { committedOffset: -1, committedLeaderEpoch: -1, metadata: '', errorCode: ErrorCode.UNSTABLE_OFFSET_COMMIT });
+          }
+        }
+      }
+      return result;
+    });
+  }
+
+  // ------------------------------------------------------------------ transactions
+
+  /**
+   * TxnOffsetCommit: offsets written in the producer's transaction, visible once a COMMIT marker
+   * reaches the group's partition (completeTransaction). The caller has checked the transaction
+   * (KIP-890 verification) and the topics.
+   */
+  async commitTransactionalOffsets(p: TxnOffsetCommitParams): Promise<OffsetCommitResult> {
+    if (this.loading) return offsetCommitError(p, LOADING);
+    if (p.groupId === '') return offsetCommitError(p, ErrorCode.INVALID_GROUP_ID);
+    return this.txnOffsets.commit(p);
+  }
+
+  /**
+   * Writes a transaction's COMMIT or ABORT marker to partition `partition` of the log and applies
+   * it: the producer's pending offsets of that partition's groups become committed, or are
+   * dropped. COORDINATOR_LOAD_IN_PROGRESS while the log replays (the marker must land after the
+   * offsets it ends have been replayed).
+   */
+  completeTransaction(partition: number, marker: TxnMarker, now: number): MarkerResult {
+    if (this.loading || this.closed) return { errorCode: this.loading ? LOADING : ErrorCode.NOT_COORDINATOR, errorMessage: null, offset: -1, flushed: undefined };
+    const r = this.ctx.writeMarker(partition, marker, now);
+    if (r.errorCode === ErrorCode.NONE) this.txnOffsets.completeTransaction(partition, marker.producerId, marker.commit);
+    return r;
+  }
+
+  /** Whether a transaction holds offsets of the partition not yet committed or aborted. */
+  hasPendingTransactionalOffsets(groupId: string, topic: string, partition: number): boolean {
+    return this.txnOffsets.hasPending(groupId, topic, partition);
   }
 
   async deleteOffsets(groupId: string, topics: { name: string; partitionIndexes: number[] }[]): Promise<OffsetDeleteResult> {
@@ -344,7 +410,8 @@ export class GroupCoordinator {
       const records: GroupRecord[] = [];
       const allExpired = this.offsetManager.cleanupExpiredOffsets(groupId, records);
       const g = this.ctx.groups.get(groupId);
-      if (allExpired && g !== undefined && g.isEmpty()) writes.push(this.deleteGroupState(g, records));
+      // A group with transactional offsets pending is kept until they are decided (Kafka too).
+      if (allExpired && g !== undefined && g.isEmpty() && !this.txnOffsets.hasOpenTransactions(groupId)) writes.push(this.deleteGroupState(g, records));
       else if (records.length > 0) writes.push(this.ctx.write(groupId, records, true));
     }
     await Promise.all(writes);

@@ -4,11 +4,28 @@
  * throttling and encoding stay in src/handlers.
  */
 import type { ErrorCode } from '../../protocol/errors.js';
+import type { MarkerResult, TxnMarker } from '../../cluster/partition.js';
 
 /** One key/value record of `__consumer_offsets`; value null is a tombstone. */
 export interface GroupLogRecord {
   key: Buffer;
   value: Buffer | null;
+  /** The producer of a transactional batch (a transactional offset commit); absent or -1 otherwise. */
+  producerId?: number;
+}
+
+/** A COMMIT or ABORT marker in partition `partition` of `__consumer_offsets` (replay). */
+export interface GroupLogMarker {
+  marker: { partition: number; producerId: number; commit: boolean };
+}
+
+/** What a replay reads: records, and the markers that end transactional offset commits. */
+export type GroupLogEntry = GroupLogRecord | GroupLogMarker;
+
+/** The producer of a transactional offset commit. */
+export interface TxnProducer {
+  producerId: number;
+  producerEpoch: number;
 }
 
 /**
@@ -18,6 +35,16 @@ export interface GroupLogRecord {
  */
 export interface GroupLog {
   append(records: GroupLogRecord[], groupId: string): Promise<void>;
+  /**
+   * Appends transactional offset commits as one transactional batch of `producer`. Resolves to
+   * NONE once durable, or to the partition's refusal (INVALID_PRODUCER_EPOCH for a fenced
+   * producer); rejects as append does when the write fails.
+   */
+  appendTransactional(records: GroupLogRecord[], groupId: string, producer: TxnProducer): Promise<ErrorCode>;
+  /** Writes a COMMIT/ABORT marker to partition `partition`, synchronously up to the OS write. */
+  writeMarker(partition: number, marker: TxnMarker, now: number): MarkerResult;
+  /** The partition holding the group (its markers end its transactional offset commits). */
+  partitionFor(groupId: string): number;
 }
 
 export interface TopicMetadata {
@@ -220,6 +247,18 @@ export interface OffsetCommitParams {
   retentionTimeMs: number;
   topics: { name: string; partitions: OffsetCommitPartition[] }[];
   apiVersion: number;
+}
+
+/** TxnOffsetCommit: offsets that become visible when the producer's transaction commits. */
+export interface TxnOffsetCommitParams {
+  groupId: string;
+  producerId: number;
+  producerEpoch: number;
+  /** Classic generation or KIP-848 member epoch (v3+); -1 when not given. */
+  generationId: number;
+  memberId: string;
+  groupInstanceId: string | null;
+  topics: { name: string; partitions: OffsetCommitPartition[] }[];
 }
 
 export interface OffsetCommitResult {

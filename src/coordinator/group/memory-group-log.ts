@@ -3,11 +3,17 @@
  * also fail appends on purpose and hold them back, which is how tests check that responses wait
  * for durability.
  */
-import type { GroupLog, GroupLogRecord } from './group-types.js';
+import { ErrorCode } from '../../protocol/errors.js';
+import type { MarkerResult, TxnMarker } from '../../cluster/partition.js';
+import type { GroupLog, GroupLogEntry, GroupLogRecord, TxnProducer } from './group-types.js';
 
 export class MemoryGroupLog implements GroupLog {
   /** Every appended record, in order (the uncompacted log). */
   readonly records: GroupLogRecord[] = [];
+  /** Records and transaction markers, in order: what a replay reads. */
+  readonly entries: GroupLogEntry[] = [];
+  /** Refusal of the next transactional append (e.g. INVALID_PRODUCER_EPOCH), once. */
+  refuseNextTransactional: ErrorCode = ErrorCode.NONE;
   /** Number of upcoming appends to reject. */
   failNext = 0;
   private held: (() => void)[] | null = null;
@@ -18,7 +24,12 @@ export class MemoryGroupLog implements GroupLog {
       return Promise.reject(new Error('injected append failure'));
     }
     const commit = (): void => {
-      for (const r of records) this.records.push({ key: Buffer.from(r.key), value: r.value === null ? null : Buffer.from(r.value) });
+      for (const r of records) {
+        const copy: GroupLogRecord = { key: Buffer.from(r.key), value: r.value === null ? null : Buffer.from(r.value) };
+        if (r.producerId !== undefined) copy.producerId = r.producerId;
+        this.records.push(copy);
+        this.entries.push(copy);
+      }
     };
     if (this.held !== null) {
       const queue = this.held;
@@ -26,6 +37,25 @@ export class MemoryGroupLog implements GroupLog {
     }
     commit();
     return Promise.resolve();
+  }
+
+  appendTransactional(records: GroupLogRecord[], _groupId: string, producer: TxnProducer): Promise<ErrorCode> {
+    const refused = this.refuseNextTransactional;
+    if (refused !== ErrorCode.NONE) {
+      this.refuseNextTransactional = ErrorCode.NONE;
+      return Promise.resolve(refused);
+    }
+    return this.append(records.map((r) => ({ ...r, producerId: producer.producerId }))).then(() => ErrorCode.NONE);
+  }
+
+  writeMarker(partition: number, marker: TxnMarker): MarkerResult {
+    this.entries.push({ marker: { partition, producerId: marker.producerId, commit: marker.commit } });
+    return { errorCode: ErrorCode.NONE, errorMessage: null, offset: -1, flushed: undefined };
+  }
+
+  /** One partition. */
+  partitionFor(): number {
+    return 0;
   }
 
   /** Appends stay pending until release(). */

@@ -20,7 +20,7 @@ import type { OffsetAndMetadata } from './offset-store.js';
 import { type GroupRecord, GroupRecordType } from './records-codec.js';
 
 /** An OffsetCommit answer with the same error for every partition of the request. */
-export function offsetCommitError(p: OffsetCommitParams, errorCode: ErrorCode): OffsetCommitResult {
+export function offsetCommitError(p: Pick<OffsetCommitParams, 'topics'>, errorCode: ErrorCode): OffsetCommitResult {
   return { topics: p.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((x) => ({ partitionIndex: x.partitionIndex, errorCode })) })) };
 }
 

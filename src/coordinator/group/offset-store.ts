@@ -5,7 +5,11 @@
  */
 import type { OffsetCommitValue } from './records-codec.js';
 
-export type OffsetAndMetadata = OffsetCommitValue;
+/**
+ * `recordSeq` orders commits as their records are applied (log order): a transactional commit
+ * that becomes visible later never replaces a newer plain commit (Kafka compares record offsets).
+ */
+export type OffsetAndMetadata = OffsetCommitValue & { recordSeq?: number };
 
 type TopicOffsets = Map<number, OffsetAndMetadata>;
 

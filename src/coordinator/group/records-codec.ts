@@ -103,7 +103,15 @@ export interface TargetAssignmentMemberValue {
 type T = typeof GroupRecordType;
 
 export type GroupRecord =
-  | { type: T['OFFSET_COMMIT']; groupId: string; topic: string; partition: number; value: OffsetCommitValue | null }
+  | {
+      type: T['OFFSET_COMMIT'];
+      groupId: string;
+      topic: string;
+      partition: number;
+      value: OffsetCommitValue | null;
+      /** A transactional offset commit's producer (from its batch, not encoded in the record). */
+      producerId?: number;
+    }
   | { type: T['GROUP_METADATA']; groupId: string; value: GroupMetadataValue | null }
   | { type: T['CONSUMER_GROUP_METADATA']; groupId: string; value: ConsumerGroupMetadataValue | null }
   | { type: T['CONSUMER_GROUP_MEMBER_METADATA']; groupId: string; memberId: string; value: ConsumerGroupMemberMetadataValue | null }
