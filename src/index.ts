@@ -50,6 +50,7 @@ export type { LagOptions, GroupStateOptions } from './control/group-waits.js';
 /** What a control helper throws: a message naming the call and Kafka's error, and `errorCode`. */
 export { ControlError } from './control/test-data.js';
 export type { ProducerInspection } from './cluster/producer-inspection.js';
+export type { TransactionInspection } from './coordinator/transaction/transaction-inspection.js';
 
 export async function startBroker(options: StartBrokerOptions = {}): Promise<Broker> {
   const config =

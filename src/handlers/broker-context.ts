@@ -26,7 +26,7 @@ export interface BrokerContext {
   readonly groups: GroupCoordinator;
   /** The internal topic behind the group coordinator; FindCoordinator creates it on first use. */
   readonly offsetsTopic: OffsetsTopicLog;
-  /** Producer ids (InitProducerId) and, later, transactions. */
+  /** Producer ids (InitProducerId) and transactions (the transaction coordinator). */
   readonly transactions: TransactionCoordinator;
   readonly apiVersions: readonly ApiVersionRange[];
   readonly log: Logger;

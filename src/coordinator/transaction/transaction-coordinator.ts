@@ -26,6 +26,16 @@ import { NO_PRODUCER_ID, TransactionMetadata, TransactionVersion, isEpochExhaust
 import { TransactionStateManager, type TxnStateLog, type TxnStateLogger } from './transaction-state-manager.js';
 import { TxnState, txnStateName } from './transaction-state.js';
 import { TxnMarkerWriter, type TxnMarkerSink } from './txn-marker-writer.js';
+import {
+  type DescribedTransaction,
+  type ListedTransactions,
+  type TransactionInspection,
+  describeTransaction,
+  inspectTransactions,
+  listTransactions,
+} from './transaction-inspection.js';
+
+export type { DescribedTransaction, ListedTransactions, TransactionInspection };
 
 export interface InitProducerIdParams {
   transactionalId: string | null;
@@ -41,39 +51,6 @@ export interface InitProducerIdResult {
 }
 
 export type EndTxnResult = InitProducerIdResult;
-
-export interface DescribedTransaction {
-  transactionalId: string;
-  errorCode: number;
-  state: string;
-  producerId: number;
-  producerEpoch: number;
-  timeoutMs: number;
-  /** -1 when no transaction has started. */
-  startTimeMs: number;
-  topics: { topic: string; partitions: number[] }[];
-}
-
-export interface ListedTransactions {
-  errorCode: number;
-  unknownStateFilters: string[];
-  states: { transactionalId: string; producerId: number; state: string }[];
-}
-
-/** A transactional id as the embedded broker's transactions() shows it. */
-export interface TransactionInspection {
-  transactionalId: string;
-  producerId: number;
-  producerEpoch: number;
-  state: string;
-  /** The state a transition being written leads to; null when none. */
-  pendingState: string | null;
-  partitions: TopicPartition[];
-  /** Epoch ms the open transaction started; -1 when none has. */
-  startTimeMs: number;
-  lastUpdateTimeMs: number;
-  timeoutMs: number;
-}
 
 export interface TransactionCoordinatorConfig {
   /** transaction.max.timeout.ms */
@@ -430,42 +407,15 @@ export class TransactionCoordinator {
   // ------------------------------------------------------------------ admin and inspection
 
   describe(id: string): DescribedTransaction {
-    const d: DescribedTransaction = { transactionalId: id, errorCode: ErrorCode.NONE, state: '', producerId: -1, producerEpoch: -1, timeoutMs: -1, startTimeMs: -1, topics: [] };
-    if (id === '') return { ...d, errorCode: ErrorCode.INVALID_REQUEST };
-    const lookup = this.state.get(id);
-    if (lookup.errorCode !== ErrorCode.NONE) return { ...d, errorCode: lookup.errorCode };
-    const m = lookup.metadata;
-    if (!m || m.state === TxnState.DEAD) return { ...d, errorCode: ErrorCode.TRANSACTIONAL_ID_NOT_FOUND };
-    return { ...d, state: txnStateName(m.state), producerId: m.producerId, producerEpoch: m.producerEpoch, timeoutMs: m.txnTimeoutMs, startTimeMs: m.txnStartTimestamp, topics: m.partitions.topics() };
+    return describeTransaction(this.state, id);
   }
 
   list(filter: { states: readonly string[]; producerIds: readonly number[]; durationMs: number }): ListedTransactions {
-    if (this.isLoading()) return { errorCode: ErrorCode.COORDINATOR_LOAD_IN_PROGRESS, unknownStateFilters: [], states: [] };
-    const { states, unknownStates } = this.state.list(filter, this.now());
-    return {
-      errorCode: ErrorCode.NONE,
-      unknownStateFilters: unknownStates,
-      states: states.map((m) => ({ transactionalId: m.transactionalId, producerId: m.producerId, state: txnStateName(m.state) })),
-    };
+    return listTransactions(this.state, filter, this.now());
   }
 
   /** The open transactions (all ids with `all`, or one id in any state), sorted by transactional id. */
   inspect(filter: { transactionalId?: string; all?: boolean } = {}): TransactionInspection[] {
-    const out: TransactionInspection[] = [];
-    for (const m of this.state.all()) {
-      if (filter.transactionalId !== undefined ? m.transactionalId !== filter.transactionalId : !filter.all && !m.hasPendingTransaction) continue;
-      out.push({
-        transactionalId: m.transactionalId,
-        producerId: m.producerId,
-        producerEpoch: m.producerEpoch,
-        state: txnStateName(m.state),
-        pendingState: m.pendingState === null ? null : txnStateName(m.pendingState),
-        partitions: [...m.partitions],
-        startTimeMs: m.hasPendingTransaction ? m.txnStartTimestamp : -1,
-        lastUpdateTimeMs: m.txnLastUpdateTimestamp,
-        timeoutMs: m.txnTimeoutMs,
-      });
-    }
-    return out.sort((a, b) => (a.transactionalId < b.transactionalId ? -1 : a.transactionalId > b.transactionalId ? 1 : 0));
+    return inspectTransactions(this.state, filter);
   }
 }
