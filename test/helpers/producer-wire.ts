@@ -38,8 +38,8 @@ export async function initProducerId(c: WireClient, version = 5, body: Record<st
   return c.request<InitProducerIdResponse>(Api.INIT_PRODUCER_ID, version, { transactionalId: null, transactionTimeoutMs: 60000, producerId: -1, producerEpoch: -1, ...body });
 }
 
-export async function produce(c: WireClient, topic: string, partition: number, records: Buffer, transactionalId: string | null = null): Promise<ProduceResponsePartitionProduceResponse> {
-  const res = await c.request<ProduceResponse>(Api.PRODUCE, 9, {
+export async function produce(c: WireClient, topic: string, partition: number, records: Buffer, transactionalId: string | null = null, version = 9): Promise<ProduceResponsePartitionProduceResponse> {
+  const res = await c.request<ProduceResponse>(Api.PRODUCE, version, {
     transactionalId,
     acks: -1,
     timeoutMs: 5000,
