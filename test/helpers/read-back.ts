@@ -60,15 +60,16 @@ export async function readAllPlatformatic(consumer: PlatformaticConsumer, topic:
 
 /**
  * A kafkajs group consumer from the beginning of `topic` (or, with `seek`, from that offset of
- * one partition) until `count` records arrived (or the timeout), then disconnects.
+ * one partition) until `count` records arrived (or the timeout), then disconnects. It reads
+ * committed records only (kafkajs' default) unless `readUncommitted`.
  */
 export async function readAllKafkajs(
   kafka: Kafka,
   topic: string,
   count: number,
-  opts: { groupId: string; timeoutMs?: number; seek?: { partition: number; offset: number } },
+  opts: { groupId: string; timeoutMs?: number; seek?: { partition: number; offset: number }; readUncommitted?: boolean },
 ): Promise<SeenRecord[]> {
-  const consumer = kafka.consumer({ groupId: opts.groupId, maxWaitTimeInMs: 100 });
+  const consumer = kafka.consumer({ groupId: opts.groupId, maxWaitTimeInMs: 100, readUncommitted: opts.readUncommitted ?? false });
   const out: SeenRecord[] = [];
   try {
     await consumer.connect();
