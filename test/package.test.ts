@@ -115,12 +115,20 @@ console.log(JSON.stringify({ bootstrap: broker.bootstrap }));
   // here the checkout's). A wrong option must be an error, or the types would be `any`.
   writeFileSync(
     join(app, 'check.ts'),
-    `import { startBroker, type Broker } from 'brook';
+    `import { startBroker, type Broker, type ProducerInspection, type TransactionInspection } from 'brook';
 const broker: Broker = await startBroker({ port: 0, settings: { 'num.partitions': 2 } });
 const bootstrap: string = broker.bootstrap;
+// The inspection companions of groups(): open transactions, producers per partition.
+const open: TransactionInspection[] = broker.transactions({ all: true });
+const producerId: number | undefined = open[0]?.producerId;
+const partitions: { topic: string; partition: number }[] | undefined = open[0]?.partitions;
+const lso: number | undefined = broker.producers('t')[0]?.lastStableOffset;
+const inspected: ProducerInspection[] = broker.producers();
+// @ts-expect-error the filter takes a transactional id, not a producer id
+broker.transactions({ producerId: 1 });
 // @ts-expect-error port is a number
 await startBroker({ port: '9092' });
-export { bootstrap };
+export { bootstrap, producerId, partitions, lso, inspected };
 `,
   );
   writeFileSync(
