@@ -1,6 +1,6 @@
-// Broker features two of the ledger's claims need and Brook does not have yet. Each flag
-// switches on the code path and the check that uses the feature; until then the example prints
-// the claim as pending, naming the missing feature, instead of faking it or failing on it.
+// Broker features two of the ledger's claims need. Each flag switches on the code path and the
+// check that uses the feature; while one is off the example prints the claim as pending, naming
+// the missing feature, instead of faking it or failing on it.
 //
 // To enable one when it lands in Brook: set it to true here (or, to try against a Kafka cluster
 // with --brokers, set BROOK_EXAMPLE_FEATURES=transactions,compaction).
@@ -12,7 +12,7 @@ export interface LedgerFeatures {
 }
 
 export const BROOK_HAS: LedgerFeatures = {
-  transactions: false,
+  transactions: true,
   compaction: true,
 };
 

@@ -2,9 +2,9 @@
 // computed by consuming them. Claims checked:
 //   1. the view matches an independent computation, and replaying ledger-events from offset 0
 //      in a new group rebuilds identical balances (replay rate reported);
-//   2. a transfer processor killed mid-stream never double-applies a transfer: today
-//      (at-least-once) the view dedupes the re-written batch; with transactions the log itself
-//      holds each transfer once (pending until Brook has transactions, see features.ts);
+//   2. a transfer processor killed mid-stream never double-applies a transfer: with
+//      transactions (features.ts) the log itself holds each transfer once under read_committed;
+//      at-least-once, the view dedupes the re-written batch;
 //   3. a new view starts from a snapshot topic instead of the whole history and reaches the same
 //      balances; with compaction the snapshot topic keeps only the latest state.
 import type { ExampleContext, ExampleDefinition } from '../shared/example.js';

@@ -5,9 +5,9 @@
 // outcomes again.
 //
 // Two ways to live with that, both here:
-// - at-least-once (today): duplicates may reach ledger-events; every reader dedupes by transfer
+// - at-least-once: duplicates may reach ledger-events; every reader dedupes by transfer
 //   id (balances.ts), so money never moves twice, but the log does hold a transfer twice.
-// - exactly-once (when the broker has transactions): the outputs and the input offsets are
+// - exactly-once (the default on Brook, features.ts): the outputs and the input offsets are
 //   committed in one transaction, and readers use read_committed. A processor that dies
 //   mid-transaction leaves nothing visible; its restart (same transactional id) fences the dead
 //   instance and aborts its open transaction, so each transfer is in the log once.
@@ -66,7 +66,10 @@ export class TransferProcessor {
       serializers: stringSerializers,
       // One transactional id per processor instance slot: a restarted instance reuses it, which
       // is how the broker knows to fence the old one and abort what it left open.
-      ...(options.exactlyOnce ? { transactionalId: cluster.group('transfer-processor-0'), idempotent: true } : {}),
+      // producerId -1 / epoch -1: @platformatic/kafka otherwise sends 0/0 in InitProducerId,
+      // which Kafka (and Brook) read as "I am producer 0 at epoch 0" (KIP-360) and answer
+      // PRODUCER_FENCED once the id belongs to another producer id, i.e. to every restart.
+      ...(options.exactlyOnce ? { transactionalId: cluster.group('transfer-processor-0'), idempotent: true, producerId: -1n, producerEpoch: -1 } : {}),
     });
     const stream = await consumer.consume({
       topics: [cluster.topic(TRANSFER_REQUESTS)],
