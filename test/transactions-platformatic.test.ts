@@ -3,7 +3,9 @@
 // coordinator answers with the id's real producer id), commits and aborts; read_committed
 // consumers (the client's default) see only the committed records, read_uncommitted ones all.
 // Its consume-transform-produce helpers (addConsumer, addOffset) send TxnOffsetCommit with the
-// consumer's generation and member id, which the group coordinator checks (KIP-447).
+// consumer's generation and member id, which the group coordinator checks (KIP-447). Restarted
+// with the same transactional id, its default 0/0 is a KIP-360 claim to be producer 0, fenced as
+// Kafka fences it; -1/-1 is a plain InitProducerId that fences the dead instance.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { Consumer, FetchIsolationLevels, Producer, stringDeserializers, stringSerializers, type Message } from '@platformatic/kafka';
@@ -154,4 +156,48 @@ test('@platformatic/kafka consume-transform-produce: addConsumer/addOffset commi
   assert.deepEqual(valuesOf(await read(output, expected.length, 'plt-out-rc', FetchIsolationLevels.READ_COMMITTED)), expected);
   const all = await read(output, expected.length + 1, 'plt-out-ru', FetchIsolationLevels.READ_UNCOMMITTED);
   assert.deepEqual(all.filter((m) => m.value.endsWith(' aborted')).map((m) => m.value), [aborted]);
+});
+
+test('@platformatic/kafka restarted with the same transactional id: its default producerId 0/epoch 0 is PRODUCER_FENCED (as on Kafka); with -1/-1 it fences the dead instance and aborts its open transaction', async () => {
+  const topic = 'plt-restart';
+  // Another producer id first, so that the transactional id does not get producer id 0.
+  const other = producer('plt-restart-other');
+  const warmup = await other.beginTransaction();
+  await warmup.send({ messages: [{ topic, key: 'w', value: 'warm-up' }] });
+  await warmup.commit();
+  await other.close();
+
+  const dead = producer('plt-restart');
+  const left = await dead.beginTransaction();
+  await left.send({ messages: [{ topic, key: 'k', value: 'left-open' }] });
+  const [dangling] = tb.broker.transactions({ transactionalId: 'plt-restart' });
+  assert.equal(dangling.state, 'Ongoing');
+  assert.notEqual(dangling.producerId, 0);
+  await dead.close(true); // "killed": the transaction stays open
+
+  const naive = producer('plt-restart');
+  await assert.rejects(naive.beginTransaction(), (err: Error & { errors?: { apiCode?: number }[] }) => {
+    assert.ok(err.errors?.some((e) => e.apiCode === 90), `PRODUCER_FENCED expected: ${err.message} ${JSON.stringify(err.errors)}`);
+    return true;
+  });
+  await naive.close(true);
+
+  const restarted = new Producer<string, string, string, string>({
+    clientId: 'plt-restart',
+    bootstrapBrokers: [tb.bootstrap],
+    transactionalId: 'plt-restart',
+    idempotent: true,
+    producerId: -1n,
+    producerEpoch: -1,
+    serializers: stringSerializers,
+  });
+  open.push(restarted);
+  const again = await restarted.beginTransaction();
+  await again.send({ messages: [{ topic, key: 'k', value: 'after-restart' }] });
+  await again.commit();
+  await restarted.close();
+  const [t] = tb.broker.transactions({ transactionalId: 'plt-restart' });
+  assert.deepEqual([t.state, t.producerId, t.producerEpoch], ['CompleteCommit', dangling.producerId, dangling.producerEpoch + 2], 'one epoch to fence and abort, one for the new instance');
+  assert.deepEqual(valuesOf(await read(topic, 2, 'plt-restart-rc', FetchIsolationLevels.READ_COMMITTED)), ['after-restart', 'warm-up']);
+  assert.deepEqual(valuesOf(await read(topic, 3, 'plt-restart-ru', FetchIsolationLevels.READ_UNCOMMITTED)), ['after-restart', 'left-open', 'warm-up']);
 });
