@@ -95,7 +95,7 @@ test('ApiVersions advertises the KIP-848 APIs and FindCoordinator finds this nod
       ['other', 0, tb.broker.config.nodeId, tb.port],
     ]);
     const txn = (await conn.request(API.FIND_COORDINATOR, 3, { key: 'tx', keyType: 1 })) as unknown as FindCoordinatorResponse;
-    assert.equal(txn.errorCode, 15, 'COORDINATOR_NOT_AVAILABLE until transactions exist');
+    assert.deepEqual([txn.errorCode, txn.nodeId], [0, tb.broker.config.nodeId], 'the transaction coordinator is this node too');
     const bad = (await conn.request(API.FIND_COORDINATOR, 4, { keyType: 7, coordinatorKeys: ['x'] })) as unknown as FindCoordinatorResponse;
     assert.equal(bad.coordinators?.[0].errorCode, 42, 'INVALID_REQUEST');
   } finally {
