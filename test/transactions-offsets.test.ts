@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { WireClient } from '../src/client/wire-client.js';
 import { ErrorCode as E } from '../src/protocol/errors.js';
 import { encodeSubscription } from '../src/protocol/consumer-protocol.js';
+import { batchesOf } from '../src/protocol/records/record-batch.js';
 import { TestBroker } from './helpers/broker.js';
 import { FAST_CLASSIC_GROUPS } from './helpers/group-broker.js';
 import { addOffsets, addPartitions, committedOffsets, endTxn, initTxnRetrying, txnOffsetCommit } from './helpers/txn-wire.js';
@@ -108,4 +109,34 @@ test('a restart rebuilds transactional offsets from __consumer_offsets: committe
   assert.deepEqual(tb.broker.transactions().map((t) => [t.transactionalId, t.state]), [['to-4', 'Ongoing']]);
   assert.equal((await endTxn(c, p, true)).errorCode, E.NONE, 'the producer finishes after the restart');
   assert.deepEqual(await committedOffsets(c, 'g-4', 'to', [0, 1], true), [7, 9]);
+});
+
+test('with offsets.topic.compression.codec, transactional offset commits are compressed batches too, and a restart replays them', async () => {
+  const zb = await TestBroker.start({ settings: { 'offsets.topic.num.partitions': 1, 'offsets.topic.compression.codec': 4 } });
+  let zc = await WireClient.connect('localhost', zb.port);
+  try {
+    assert.equal((await zb.broker.cluster.createTopic('tz', 1, {})).errorCode, 0);
+    const p = await initTxnRetrying(zc, 'tz-1');
+    assert.equal(await addOffsets(zc, p, 'g-z'), E.NONE);
+    assert.deepEqual(await txnOffsetCommit(zc, p, 'g-z', { 'tz-0': 11 }), [E.NONE]);
+    assert.equal((await endTxn(zc, p, true)).errorCode, E.NONE);
+    assert.equal(await addOffsets(zc, p, 'g-z'), E.NONE);
+    assert.deepEqual(await txnOffsetCommit(zc, p, 'g-z', { 'tz-0': 12 }), [E.NONE]);
+    assert.equal((await endTxn(zc, p, false)).errorCode, E.NONE);
+    const batches = [...batchesOf(Buffer.concat(zb.broker.cluster.partition('__consumer_offsets', 0)?.log.read(0, 1 << 20)?.batches ?? []))];
+    assert.deepEqual(
+      batches.map((b) => [b.isTransactional, b.isControl, b.compression]),
+      [[true, false, 4], [true, true, 0], [true, false, 4], [true, true, 0]],
+      'zstd offset commits in the transaction, uncompressed markers',
+    );
+    zc.close();
+    await zb.restart();
+    zc = await WireClient.connect('localhost', zb.port);
+    assert.deepEqual(await committedOffsets(zc, 'g-z', 'tz', [0], true), [11]);
+  } finally {
+    zc.close();
+    const errors = zb.errors();
+    await zb.cleanup();
+    assert.deepEqual(errors, []);
+  }
 });
