@@ -1,0 +1,92 @@
+// Exactly-once under broker crashes: the consume-transform-produce processor of
+// test/helpers/eos-processor.ts copies 2000 keyed records from 4 input partitions to 4 output
+// partitions in transactions while the broker (the real CLI, a child process) is killed with
+// SIGKILL seven times, once at each stage of a transaction: with the output partitions added,
+// with produce requests in flight, with the output written, with the group added, with the
+// offsets pending, with EndTxn in flight, and right after a commit. After each restart the
+// coordinator replays __transaction_state, a new processor instance fences the old epoch (its
+// open transaction is aborted) and resumes from the committed offsets. A read_committed consumer
+// (kcat) then sees each input partition's records exactly once and in order in the output.
+import assert from 'node:assert/strict';
+import { rmSync } from 'node:fs';
+import { after, test } from 'node:test';
+import { WireClient } from '../src/client/wire-client.js';
+import type { CreateTopicsResponse } from '../src/protocol/messages/create-topics.js';
+import { BrokerProcess } from './helpers/broker-process.js';
+import { tempDir } from './helpers/broker.js';
+import { kcatConsume } from './helpers/kcat.js';
+import { Random } from './helpers/prng.js';
+import { committedOffsets, listTransactions } from './helpers/txn-wire.js';
+import { ALL_STAGES, EosProcessor, keyedInput, writeInput, type ProcessorConfig } from './helpers/eos-processor.js';
+
+const SEED = 7_2026;
+const N = 2000;
+const PARTITIONS = 4;
+
+const dirs: string[] = [];
+const children: BrokerProcess[] = [];
+const closers: (() => void)[] = [];
+
+after(async () => {
+  for (const close of closers) close();
+  for (const b of children) await b.kill();
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+async function spawn(dataDir: string, port?: number): Promise<BrokerProcess> {
+  const b = await BrokerProcess.spawn({ dataDir, ...(port === undefined ? {} : { port }), startTimeoutMs: 60_000 });
+  children.push(b);
+  return b;
+}
+
+test('a processor copies every record exactly once, in per-key order, while the broker is killed -9 at every stage of a transaction', async () => {
+  const dataDir = tempDir('brook-eos-kills-');
+  dirs.push(dataDir);
+  let broker = await spawn(dataDir);
+  const admin = await WireClient.connect('localhost', broker.port);
+  const created = await admin.request<CreateTopicsResponse>(19, 5, {
+    topics: ['in', 'out'].map((name) => ({ name, numPartitions: PARTITIONS, replicationFactor: 1, assignments: [], configs: [] })),
+    timeoutMs: 5000,
+    validateOnly: false,
+  });
+  assert.deepEqual(created.topics.map((t) => t.errorCode), [0, 0]);
+  const input = keyedInput(N, 40, PARTITIONS);
+  await writeInput(admin, 'in', input);
+  admin.close();
+
+  const rand = new Random(SEED);
+  const cfg: ProcessorConfig = { port: broker.port, transactionalId: 'copier', groupId: 'copier-group', input: 'in', output: 'out', partitions: PARTITIONS, maxPerPartition: 15 };
+  let proc = await EosProcessor.start(cfg);
+  closers.push(() => proc.close());
+  let kills = 0;
+  const killBroker = async (): Promise<void> => {
+    await broker.kill('SIGKILL');
+    kills++;
+  };
+  for (let round = 0; round < 10_000; round++) {
+    const stage = kills < ALL_STAGES.length && rand.chance(0.2) ? ALL_STAGES[kills] : null;
+    const r = await proc.step(rand, stage, killBroker);
+    if (r === 'idle') break;
+    if (r !== 'stopped') continue;
+    proc.close();
+    broker = await spawn(dataDir, broker.port);
+    proc = await EosProcessor.start(cfg);
+  }
+  assert.equal(kills, ALL_STAGES.length, `the broker was killed at each of the ${ALL_STAGES.length} stages (seed ${SEED})`);
+  proc.close();
+
+  const c = await WireClient.connect('localhost', broker.port);
+  closers.push(() => c.close());
+  assert.deepEqual(await committedOffsets(c, cfg.groupId, 'in', [0, 1, 2, 3], true), input.map((p) => p.length), 'the committed offsets are the input ends');
+  const open = (await listTransactions(c, { states: ['Ongoing', 'PrepareCommit', 'PrepareAbort'] })).transactionStates;
+  assert.deepEqual(open, [], 'no transaction is left open');
+  for (let p = 0; p < PARTITIONS; p++) {
+    const records = await kcatConsume(broker.bootstrap, 'out', { partition: p, offset: 'beginning', props: { 'isolation.level': 'read_committed' }, timeoutMs: 60_000 });
+    assert.deepEqual(
+      records.map((r) => `${r.key?.toString() ?? ''}=${r.value?.toString() ?? ''}`),
+      input[p].map((r) => `${r.key}=${r.value}`),
+      `out-${p}: every input record once, in order (seed ${SEED})`,
+    );
+  }
+  await broker.stop();
+});

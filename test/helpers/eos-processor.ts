@@ -1,0 +1,234 @@
+// A consume-transform-produce processor for the exactly-once tests, at the protocol level with
+// Brook's wire client, doing what a Kafka Streams task or a kafkajs `sendOffsets` loop does per
+// transaction: fetch the input (read_committed) from the group's committed position, add the
+// output partitions, produce the copies as transactional batches, add the group, commit the
+// input offsets with TxnOffsetCommit, EndTxn(commit). Input partition i is copied to output
+// partition i, record by record, so that per-key order in the output must equal the input's.
+//
+// A test "kills" the processor at a named stage of a transaction: the step returns without
+// finishing (and without closing its connection, like a process that froze or lost its
+// network), and a new processor with the same transactional id takes over. Where every stage can
+// be picked from a seeded generator, a failing seed replays exactly.
+import { WireClient } from '../../src/client/wire-client.js';
+import { buildRecordBatch, decodeBatches } from '../../src/protocol/records/records.js';
+import type { FetchResponse } from '../../src/protocol/messages/fetch.js';
+import { Api, produce } from './producer-wire.js';
+import { addOffsets, addPartitions, committedOffsets, endTxn, initTxn, txnOffsetCommit, type Producer } from './txn-wire.js';
+import type { Random } from './prng.js';
+
+export const E = {
+  NONE: 0,
+  COORDINATOR_LOAD_IN_PROGRESS: 14,
+  COORDINATOR_NOT_AVAILABLE: 15,
+  NOT_COORDINATOR: 16,
+  INVALID_PRODUCER_EPOCH: 47,
+  CONCURRENT_TRANSACTIONS: 51,
+  UNSTABLE_OFFSET_COMMIT: 88,
+  PRODUCER_FENCED: 90,
+} as const;
+
+/** Retriable answers while a coordinator loads or a fenced transaction is being aborted. */
+const RETRIABLE: ReadonlySet<number> = new Set([E.COORDINATOR_LOAD_IN_PROGRESS, E.COORDINATOR_NOT_AVAILABLE, E.NOT_COORDINATOR, E.CONCURRENT_TRANSACTIONS, E.UNSTABLE_OFFSET_COMMIT]);
+
+/** Where in a transaction a test may stop the processor. */
+export const Stage = {
+  /** The output partitions are in the transaction; nothing written. */
+  ADDED: 'added',
+  /** Produce requests sent, answers not awaited. */
+  PRODUCE_SENT: 'produce-sent',
+  /** The output batches are written. */
+  PRODUCED: 'produced',
+  /** The group is in the transaction too. */
+  OFFSETS_ADDED: 'offsets-added',
+  /** The input offsets are pending in the group. */
+  OFFSETS_COMMITTED: 'offsets-committed',
+  /** EndTxn(commit) sent, answer not awaited. */
+  END_SENT: 'end-sent',
+  /** EndTxn answered: the transaction is committed. */
+  ENDED: 'ended',
+} as const;
+export type Stage = (typeof Stage)[keyof typeof Stage];
+export const ALL_STAGES: readonly Stage[] = Object.values(Stage);
+
+export interface ProcessorConfig {
+  port: number;
+  transactionalId: string;
+  groupId: string;
+  input: string;
+  output: string;
+  partitions: number;
+  /** Most records taken from one input partition per transaction. */
+  maxPerPartition: number;
+  transactionTimeoutMs?: number;
+}
+
+export type StepResult = 'committed' | 'idle' | 'stopped';
+
+async function retrying<T>(what: string, attempt: () => Promise<{ code: number; value?: T }>, deadlineMs = 60_000): Promise<T> {
+  const deadline = Date.now() + deadlineMs;
+  for (;;) {
+    const r = await attempt();
+    if (r.code === E.NONE) return r.value as T;
+    if (!RETRIABLE.has(r.code) || Date.now() > deadline) throw new Error(`${what}: error ${r.code}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** Connects, retrying while the broker is (re)starting. */
+export async function connectRetrying(port: number, deadlineMs = 30_000): Promise<WireClient> {
+  const deadline = Date.now() + deadlineMs;
+  for (;;) {
+    try {
+      return await WireClient.connect('localhost', port);
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+}
+
+export class EosProcessor {
+  /** Next offset to read per input partition (the group's committed offset at start). */
+  readonly positions: number[];
+  /** Next sequence per output partition for the current epoch. */
+  private readonly sequences: number[];
+  transactions = 0;
+
+  private constructor(
+    readonly client: WireClient,
+    readonly cfg: ProcessorConfig,
+    readonly producer: Producer,
+    positions: number[],
+  ) {
+    this.positions = positions;
+    this.sequences = positions.map(() => 0);
+  }
+
+  /** InitProducerId (fencing any earlier instance and aborting its open transaction), then the committed positions. */
+  static async start(cfg: ProcessorConfig): Promise<EosProcessor> {
+    const c = await connectRetrying(cfg.port);
+    const producer = await retrying<Producer>(`InitProducerId ${cfg.transactionalId}`, async () => {
+      const r = await initTxn(c, cfg.transactionalId, { timeoutMs: cfg.transactionTimeoutMs ?? 60_000 });
+      return { code: r.errorCode, value: { transactionalId: cfg.transactionalId, producerId: Number(r.producerId), producerEpoch: r.producerEpoch } };
+    });
+    const parts = Array.from({ length: cfg.partitions }, (_, i) => i);
+    const positions = await retrying<number[]>(`OffsetFetch ${cfg.groupId}`, async () => {
+      const got = await committedOffsets(c, cfg.groupId, cfg.input, parts, true);
+      const bad = got.find((v) => typeof v === 'string' && v !== 'missing');
+      if (bad !== undefined) return { code: Number(String(bad).replace('error ', '')) };
+      return { code: E.NONE, value: got.map((v) => (typeof v === 'number' ? Math.max(0, v) : 0)) };
+    });
+    return new EosProcessor(c, cfg, producer, positions);
+  }
+
+  close(): void {
+    this.client.close();
+  }
+
+  private async fetchInput(partition: number, max: number): Promise<{ offset: number; key: Buffer | null; value: Buffer | null }[]> {
+    const offset = this.positions[partition];
+    const res = await this.client.request<FetchResponse>(Api.FETCH, 12, {
+      replicaId: -1,
+      maxWaitMs: 0,
+      minBytes: 0,
+      maxBytes: 1 << 20,
+      isolationLevel: 1,
+      sessionId: 0,
+      sessionEpoch: -1,
+      topics: [{ topic: this.cfg.input, partitions: [{ partition, currentLeaderEpoch: -1, fetchOffset: offset, lastFetchedEpoch: -1, logStartOffset: -1, partitionMaxBytes: 1 << 20 }] }],
+      forgottenTopicsData: [],
+      rackId: '',
+    });
+    const p = res.responses[0].partitions[0];
+    if (p.errorCode !== E.NONE) throw new Error(`fetch ${this.cfg.input}-${partition}: error ${p.errorCode}`);
+    const bytes = Array.isArray(p.records) ? Buffer.concat(p.records as Buffer[]) : ((p.records as Buffer | null) ?? Buffer.alloc(0));
+    const out: { offset: number; key: Buffer | null; value: Buffer | null }[] = [];
+    for (const { batch, records } of decodeBatches(bytes)) {
+      if (batch.isControl) continue;
+      for (const r of records) if (r.offset >= offset && out.length < max) out.push({ offset: r.offset, key: r.key, value: r.value });
+    }
+    return out;
+  }
+
+  /**
+   * One transaction over every input partition that has records left. `stopAt` ends the step at
+   * that stage without finishing the transaction; `onStop` runs there (a test kills the broker).
+   */
+  async step(rand: Random, stopAt: Stage | null = null, onStop?: () => Promise<void>): Promise<StepResult> {
+    const { cfg, client: c, producer: p } = this;
+    const stop = async (s: Stage): Promise<boolean> => {
+      if (s !== stopAt) return false;
+      if (onStop) await onStop();
+      return true;
+    };
+    const taken: { partition: number; records: { offset: number; key: Buffer | null; value: Buffer | null }[] }[] = [];
+    for (let i = 0; i < cfg.partitions; i++) {
+      const records = await this.fetchInput(i, rand.range(1, cfg.maxPerPartition));
+      if (records.length > 0) taken.push({ partition: i, records });
+    }
+    if (taken.length === 0) return 'idle';
+    const must = (what: string, codes: number[]): void => {
+      if (codes.some((x) => x !== E.NONE)) throw new Error(`${what} (${cfg.transactionalId} epoch ${p.producerEpoch}): ${codes.join(',')}`);
+    };
+    must('AddPartitionsToTxn', await addPartitions(c, p, cfg.output, taken.map((t) => t.partition)));
+    if (await stop(Stage.ADDED)) return 'stopped';
+    const produced = taken.map((t) => {
+      const batch = buildRecordBatch({
+        producerId: p.producerId,
+        producerEpoch: p.producerEpoch,
+        baseSequence: this.sequences[t.partition],
+        transactional: true,
+        records: t.records.map((r) => ({ key: r.key, value: r.value })),
+      });
+      this.sequences[t.partition] += t.records.length;
+      return produce(c, cfg.output, t.partition, batch, cfg.transactionalId);
+    });
+    if (stopAt === Stage.PRODUCE_SENT) {
+      for (const x of produced) x.catch(() => undefined);
+      await stop(Stage.PRODUCE_SENT);
+      return 'stopped';
+    }
+    must('Produce', (await Promise.all(produced)).map((r) => r.errorCode));
+    if (await stop(Stage.PRODUCED)) return 'stopped';
+    must('AddOffsetsToTxn', [await addOffsets(c, p, cfg.groupId)]);
+    if (await stop(Stage.OFFSETS_ADDED)) return 'stopped';
+    const next: Record<string, number> = {};
+    for (const t of taken) next[`${cfg.input}-${t.partition}`] = t.records[t.records.length - 1].offset + 1;
+    must('TxnOffsetCommit', await txnOffsetCommit(c, p, cfg.groupId, next));
+    if (await stop(Stage.OFFSETS_COMMITTED)) return 'stopped';
+    const ended = endTxn(c, p, true);
+    if (stopAt === Stage.END_SENT) {
+      ended.catch(() => undefined);
+      await stop(Stage.END_SENT);
+      return 'stopped';
+    }
+    must('EndTxn', [(await ended).errorCode]);
+    for (const t of taken) this.positions[t.partition] = t.records[t.records.length - 1].offset + 1;
+    this.transactions++;
+    if (await stop(Stage.ENDED)) return 'stopped';
+    return 'committed';
+  }
+}
+
+/** Keyed input: `count` records over `keys` keys, key k on partition k % partitions, values "k<key>:<n>" with n counting per key. */
+export function keyedInput(count: number, keys: number, partitions: number): { partition: number; key: string; value: string }[][] {
+  const perPartition: { partition: number; key: string; value: string }[][] = Array.from({ length: partitions }, () => []);
+  const next = new Array<number>(keys).fill(0);
+  for (let i = 0; i < count; i++) {
+    const k = (i * 7919) % keys;
+    const partition = k % partitions;
+    perPartition[partition].push({ partition, key: `k${k}`, value: `k${k}:${next[k]++}` });
+  }
+  return perPartition;
+}
+
+/** Writes the input as plain (non-transactional) batches of up to 50 records. */
+export async function writeInput(c: WireClient, topic: string, input: { key: string; value: string }[][]): Promise<void> {
+  for (let partition = 0; partition < input.length; partition++) {
+    const records = input[partition];
+    for (let i = 0; i < records.length; i += 50) {
+      const r = await produce(c, topic, partition, buildRecordBatch({ records: records.slice(i, i + 50) }));
+      if (r.errorCode !== E.NONE) throw new Error(`input ${topic}-${partition}: error ${r.errorCode}`);
+    }
+  }
+}
