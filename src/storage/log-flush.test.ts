@@ -118,6 +118,33 @@ test('flush.ms: a flush asked for before the timer settles the appends waiting o
   }
 });
 
+test('flush.ms changed while appends wait for the timed flush: they wait by the new setting, or not at all once it is removed', async () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    const fs = new TestFileSystem();
+    let clock = 1000;
+    const log = await Log.open(join(dir, 't-0'), tp, config({ flushIntervalMs: 600_000 }), { fs, now: () => clock });
+    const a = log.append(batch(1));
+    assert.ok(a.flushed);
+    // Lowered so that the flush is overdue: it runs now rather than ten minutes later.
+    clock += 50;
+    log.updateConfig(config({ flushIntervalMs: 10 }));
+    await a.flushed;
+    assert.equal(log.recoveryPoint, 1);
+    const b = log.append(batch(1));
+    assert.ok(b.flushed);
+    log.updateConfig(config({ flushIntervalMs: 600_000 }));
+    assert.equal(fs.fdatasyncs, 1, 'not flushed yet');
+    // Removed: nothing schedules flushes any more, so the waiting appends are flushed now.
+    log.updateConfig(config());
+    await b.flushed;
+    assert.equal(log.recoveryPoint, 2);
+    await log.close();
+  } finally {
+    cleanup();
+  }
+});
+
 test('a roll fsyncs the rolled segment and its indexes in the background', async () => {
   const { dir, cleanup } = tempDir();
   try {

@@ -55,16 +55,32 @@ export class LogFlusher {
     const delay = this.lastFlushTime + flushIntervalMs - this.now();
     if (delay <= 0) return this.flush();
     if (!this.timedFlush) {
-      const waiters = deferred();
-      this.timedFlush = waiters;
-      this.flushTimer = setTimeout(() => {
-        this.flushTimer = null;
-        this.timedFlush = null;
-        this.flush().then(waiters.resolve, waiters.reject);
-      }, delay);
-      // Not unref'd: someone awaits this flush, and the timer lives at most flush.ms.
+      this.timedFlush = deferred();
+      this.armTimedFlush(delay);
     }
     return this.timedFlush.promise;
+  }
+
+  /**
+   * flush.ms changed (a dynamic topic config): the appends waiting for the timed flush wait by
+   * the new setting, counted from the last flush, and at once when it was removed. Without this
+   * they waited out the old interval, however long (a marker held that long keeps its
+   * transaction in PrepareCommit, so its producer gets CONCURRENT_TRANSACTIONS).
+   */
+  retime(flushIntervalMs: number): void {
+    if (!this.timedFlush) return;
+    this.stopTimer();
+    this.armTimedFlush(Number.isFinite(flushIntervalMs) ? this.lastFlushTime + flushIntervalMs - this.now() : 0);
+  }
+
+  private armTimedFlush(delayMs: number): void {
+    this.flushTimer = setTimeout(() => {
+      const waiters = this.timedFlush;
+      this.flushTimer = null;
+      this.timedFlush = null;
+      if (waiters) this.flush().then(waiters.resolve, waiters.reject);
+    }, Math.max(0, delayMs));
+    // Not unref'd: someone awaits this flush, and the timer lives at most flush.ms.
   }
 
   /**

@@ -640,8 +640,10 @@ export class Log {
   }
 
   updateConfig(config: LogConfig): void {
+    const retime = config.flushIntervalMs !== this.config.flushIntervalMs;
     this.config = config;
     if (!this.offlineError) this.activeSegment.updateSettings(config);
+    if (retime && !this.closed && !this.offlineError) this.flusher.retime(config.flushIntervalMs);
   }
 
   /**
