@@ -51,7 +51,7 @@ function cpuSeconds(pid: number | undefined): number | undefined {
   }
 }
 
-function kbench(bin: string, args: string[]): Promise<{ figures: Figures; complete: boolean; stderr: string }> {
+export function kbench(bin: string, args: string[]): Promise<{ figures: Figures; complete: boolean; stderr: string }> {
   return new Promise((res, rej) => {
     execFile(bin, [...args, '-T', String(KBENCH_LIMIT_S)], { timeout: RUN_TIMEOUT_MS }, (err, stdout, stderr) => {
       const line = stdout.trim().split('\n').filter((l) => l.includes('=')).pop();
@@ -69,7 +69,7 @@ function kbench(bin: string, args: string[]): Promise<{ figures: Figures; comple
   });
 }
 
-function num(f: Figures, key: string): number {
+export function num(f: Figures, key: string): number {
   const v = Number(f[key]);
   if (!Number.isFinite(v)) throw new Error(`kbench printed no ${key}`);
   return v;

@@ -2,7 +2,7 @@
 // measured with ✓/✗ where there is a target; speed never fails anything) and, last, a
 // `BENCH_JSON {...}` line for tooling.
 //
-//   node dist/bench/run.js [--only startup,load,kbench,groups,memory,cli,metrics,cleaner,examples] [--skip SECTIONS]
+//   node dist/bench/run.js [--only startup,load,kbench,transactions,groups,memory,cli,metrics,cleaner,examples] [--skip SECTIONS]
 //                          [--examples streamstore,feed,...] [--repeat N]
 //
 // `examples` runs the large version of each example (examples/, several minutes in all);
@@ -20,11 +20,13 @@ import { runMemory } from './memory.js';
 import { runMetricsOverhead } from './metrics-overhead.js';
 import { Report } from './report.js';
 import { runStartup } from './startup.js';
+import { runTransactions } from './transactions.js';
 
 const SECTIONS: Record<string, (report: Report) => Promise<void>> = {
   startup: runStartup,
   load: runLoad,
   kbench: runKbench,
+  transactions: runTransactions,
   groups: runGroups,
   memory: runMemory,
   cli: runCli,
