@@ -87,6 +87,37 @@ export async function connectRetrying(port: number, deadlineMs = 30_000): Promis
   }
 }
 
+export interface InputRecord {
+  offset: number;
+  key: Buffer | null;
+  value: Buffer | null;
+}
+
+/** Up to `max` records of topic-partition from `offset`, read_committed; for input written without transactions (control batches are skipped, aborted ones not looked for). */
+export async function fetchInput(c: WireClient, topic: string, partition: number, offset: number, max: number): Promise<InputRecord[]> {
+  const res = await c.request<FetchResponse>(Api.FETCH, 12, {
+    replicaId: -1,
+    maxWaitMs: 0,
+    minBytes: 0,
+    maxBytes: 1 << 20,
+    isolationLevel: 1,
+    sessionId: 0,
+    sessionEpoch: -1,
+    topics: [{ topic, partitions: [{ partition, currentLeaderEpoch: -1, fetchOffset: offset, lastFetchedEpoch: -1, logStartOffset: -1, partitionMaxBytes: 1 << 20 }] }],
+    forgottenTopicsData: [],
+    rackId: '',
+  });
+  const p = res.responses[0].partitions[0];
+  if (p.errorCode !== E.NONE) throw new Error(`fetch ${topic}-${partition}: error ${p.errorCode}`);
+  const bytes = Array.isArray(p.records) ? Buffer.concat(p.records as Buffer[]) : ((p.records as Buffer | null) ?? Buffer.alloc(0));
+  const out: InputRecord[] = [];
+  for (const { batch, records } of decodeBatches(bytes)) {
+    if (batch.isControl) continue;
+    for (const r of records) if (r.offset >= offset && out.length < max) out.push({ offset: r.offset, key: r.key, value: r.value });
+  }
+  return out;
+}
+
 export class EosProcessor {
   /** Next offset to read per input partition (the group's committed offset at start). */
   readonly positions: number[];
@@ -125,29 +156,8 @@ export class EosProcessor {
     this.client.close();
   }
 
-  private async fetchInput(partition: number, max: number): Promise<{ offset: number; key: Buffer | null; value: Buffer | null }[]> {
-    const offset = this.positions[partition];
-    const res = await this.client.request<FetchResponse>(Api.FETCH, 12, {
-      replicaId: -1,
-      maxWaitMs: 0,
-      minBytes: 0,
-      maxBytes: 1 << 20,
-      isolationLevel: 1,
-      sessionId: 0,
-      sessionEpoch: -1,
-      topics: [{ topic: this.cfg.input, partitions: [{ partition, currentLeaderEpoch: -1, fetchOffset: offset, lastFetchedEpoch: -1, logStartOffset: -1, partitionMaxBytes: 1 << 20 }] }],
-      forgottenTopicsData: [],
-      rackId: '',
-    });
-    const p = res.responses[0].partitions[0];
-    if (p.errorCode !== E.NONE) throw new Error(`fetch ${this.cfg.input}-${partition}: error ${p.errorCode}`);
-    const bytes = Array.isArray(p.records) ? Buffer.concat(p.records as Buffer[]) : ((p.records as Buffer | null) ?? Buffer.alloc(0));
-    const out: { offset: number; key: Buffer | null; value: Buffer | null }[] = [];
-    for (const { batch, records } of decodeBatches(bytes)) {
-      if (batch.isControl) continue;
-      for (const r of records) if (r.offset >= offset && out.length < max) out.push({ offset: r.offset, key: r.key, value: r.value });
-    }
-    return out;
+  private fetchInput(partition: number, max: number): Promise<InputRecord[]> {
+    return fetchInput(this.client, this.cfg.input, partition, this.positions[partition], max);
   }
 
   /**
@@ -161,7 +171,7 @@ export class EosProcessor {
       if (onStop) await onStop();
       return true;
     };
-    const taken: { partition: number; records: { offset: number; key: Buffer | null; value: Buffer | null }[] }[] = [];
+    const taken: { partition: number; records: InputRecord[] }[] = [];
     for (let i = 0; i < cfg.partitions; i++) {
       const records = await this.fetchInput(i, rand.range(1, cfg.maxPerPartition));
       if (records.length > 0) taken.push({ partition: i, records });
