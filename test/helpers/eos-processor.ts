@@ -126,7 +126,7 @@ export class EosProcessor {
   transactions = 0;
 
   private constructor(
-    readonly client: WireClient,
+    public client: WireClient,
     readonly cfg: ProcessorConfig,
     readonly producer: Producer,
     positions: number[],
@@ -161,15 +161,22 @@ export class EosProcessor {
   }
 
   /**
-   * One transaction over every input partition that has records left. `stopAt` ends the step at
-   * that stage without finishing the transaction; `onStop` runs there (a test kills the broker).
+   * One transaction over every input partition that has records left. `stopAt` names a stage
+   * where `onStop` runs (a test kills the broker there). Without `resume` the step ends there,
+   * the transaction unfinished (the test replaces the processor); with `resume` the processor
+   * reconnects and finishes the transaction as a client that survived a broker restart would:
+   * the request in flight at the stop is sent again with the same bytes.
    */
-  async step(rand: Random, stopAt: Stage | null = null, onStop?: () => Promise<void>): Promise<StepResult> {
-    const { cfg, client: c, producer: p } = this;
+  async step(rand: Random, stopAt: Stage | null = null, onStop?: () => Promise<void>, resume = false): Promise<StepResult> {
+    const { cfg, producer: p } = this;
+    /** True when the step ends here; else the transaction goes on (over a new connection after a resume). */
     const stop = async (s: Stage): Promise<boolean> => {
       if (s !== stopAt) return false;
       if (onStop) await onStop();
-      return true;
+      if (!resume) return true;
+      this.client.close();
+      this.client = await connectRetrying(cfg.port);
+      return false;
     };
     const taken: { partition: number; records: InputRecord[] }[] = [];
     for (let i = 0; i < cfg.partitions; i++) {
@@ -177,12 +184,15 @@ export class EosProcessor {
       if (records.length > 0) taken.push({ partition: i, records });
     }
     if (taken.length === 0) return 'idle';
-    const must = (what: string, codes: number[]): void => {
-      if (codes.some((x) => x !== E.NONE)) throw new Error(`${what} (${cfg.transactionalId} epoch ${p.producerEpoch}): ${codes.join(',')}`);
-    };
-    must('AddPartitionsToTxn', await addPartitions(c, p, cfg.output, taken.map((t) => t.partition)));
+    /** Sends (again while the answer is retriable: a coordinator loading after a restart). */
+    const must = (what: string, send: () => Promise<number[]>): Promise<void> =>
+      retrying<undefined>(`${what} (${cfg.transactionalId} epoch ${p.producerEpoch})`, async () => {
+        const codes = await send();
+        return { code: codes.find((x) => x !== E.NONE) ?? E.NONE };
+      });
+    await must('AddPartitionsToTxn', () => addPartitions(this.client, p, cfg.output, taken.map((t) => t.partition)));
     if (await stop(Stage.ADDED)) return 'stopped';
-    const produced = taken.map((t) => {
+    const batches = taken.map((t) => {
       const batch = buildRecordBatch({
         producerId: p.producerId,
         producerEpoch: p.producerEpoch,
@@ -191,28 +201,26 @@ export class EosProcessor {
         records: t.records.map((r) => ({ key: r.key, value: r.value })),
       });
       this.sequences[t.partition] += t.records.length;
-      return produce(c, cfg.output, t.partition, batch, cfg.transactionalId);
+      return { partition: t.partition, batch };
     });
+    const produceAll = async (): Promise<number[]> => (await Promise.all(batches.map((b) => produce(this.client, cfg.output, b.partition, b.batch, cfg.transactionalId)))).map((r) => r.errorCode);
     if (stopAt === Stage.PRODUCE_SENT) {
-      for (const x of produced) x.catch(() => undefined);
-      await stop(Stage.PRODUCE_SENT);
-      return 'stopped';
+      produceAll().catch(() => undefined);
+      if (await stop(Stage.PRODUCE_SENT)) return 'stopped';
     }
-    must('Produce', (await Promise.all(produced)).map((r) => r.errorCode));
+    await must('Produce', produceAll);
     if (await stop(Stage.PRODUCED)) return 'stopped';
-    must('AddOffsetsToTxn', [await addOffsets(c, p, cfg.groupId)]);
+    await must('AddOffsetsToTxn', async () => [await addOffsets(this.client, p, cfg.groupId)]);
     if (await stop(Stage.OFFSETS_ADDED)) return 'stopped';
     const next: Record<string, number> = {};
     for (const t of taken) next[`${cfg.input}-${t.partition}`] = t.records[t.records.length - 1].offset + 1;
-    must('TxnOffsetCommit', await txnOffsetCommit(c, p, cfg.groupId, next));
+    await must('TxnOffsetCommit', () => txnOffsetCommit(this.client, p, cfg.groupId, next));
     if (await stop(Stage.OFFSETS_COMMITTED)) return 'stopped';
-    const ended = endTxn(c, p, true);
     if (stopAt === Stage.END_SENT) {
-      ended.catch(() => undefined);
-      await stop(Stage.END_SENT);
-      return 'stopped';
+      endTxn(this.client, p, true).catch(() => undefined);
+      if (await stop(Stage.END_SENT)) return 'stopped';
     }
-    must('EndTxn', [(await ended).errorCode]);
+    await must('EndTxn', async () => [(await endTxn(this.client, p, true)).errorCode]);
     for (const t of taken) this.positions[t.partition] = t.records[t.records.length - 1].offset + 1;
     this.transactions++;
     if (await stop(Stage.ENDED)) return 'stopped';
