@@ -6,7 +6,10 @@
 // instance's InitProducerId fences the zombie and aborts its open transaction; the zombie's late
 // produce and EndTxn are refused. A read_committed consumer (kcat) of the output then sees each
 // input partition's records exactly once and in order (so every key in order), while
-// read_uncommitted shows the aborted copies were really written. Seeded: a failing seed replays.
+// read_uncommitted shows the aborted copies were really written. Second test: three processors,
+// each killed and replaced at seeded stages, copy six input partitions into two shared output
+// partitions (their transactions interleave there, aborted ones among committed ones) and commit
+// their offsets to one group. Seeded: a failing seed replays.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { WireClient } from '../src/client/wire-client.js';
@@ -39,7 +42,11 @@ after(async () => {
 });
 
 async function readOutput(bootstrap: string, partition: number, isolation: 'read_committed' | 'read_uncommitted'): Promise<string[]> {
-  const records = await kcatConsume(bootstrap, 'out', { partition, offset: 'beginning', props: { 'isolation.level': isolation }, timeoutMs: 60_000 });
+  return readOutputOf(bootstrap, 'out', partition, isolation);
+}
+
+async function readOutputOf(bootstrap: string, topic: string, partition: number, isolation: 'read_committed' | 'read_uncommitted' = 'read_committed'): Promise<string[]> {
+  const records = await kcatConsume(bootstrap, topic, { partition, offset: 'beginning', props: { 'isolation.level': isolation }, timeoutMs: 60_000 });
   return records.map((r) => `${r.key?.toString() ?? ''}=${r.value?.toString() ?? ''}`);
 }
 
@@ -92,4 +99,45 @@ test('a processor killed at every stage of a transaction and replaced, fencing i
     'no transaction is left open',
   );
   proc.close();
+});
+
+test('three processors killed and replaced at random stages, their transactions interleaved on shared output partitions and their offsets in one group: every record exactly once, per-key order', async () => {
+  const INPUTS = 6;
+  assert.equal((await tb.broker.cluster.createTopic('in6', INPUTS, {})).errorCode, 0);
+  assert.equal((await tb.broker.cluster.createTopic('out2', 2, {})).errorCode, 0);
+  const input = keyedInput(3000, 48, INPUTS);
+  await writeInput(c, 'in6', input);
+  const base = { port: tb.port, groupId: 'shared-group', input: 'in6', output: 'out2', partitions: INPUTS, outputPartitions: 2, maxPerPartition: 15 };
+  const run = async (name: string, assigned: number[], seed: number): Promise<number> => {
+    const rand = new Random(seed);
+    const cfg: ProcessorConfig = { ...base, transactionalId: name, assigned };
+    let proc = await EosProcessor.start(cfg);
+    let kills = 0;
+    for (;;) {
+      const stage = kills < 6 && rand.chance(0.2) ? rand.pick(ALL_STAGES) : null;
+      const r = await proc.step(rand, stage);
+      if (r === 'idle') break;
+      if (r !== 'stopped') continue;
+      kills++;
+      const zombie = proc;
+      proc = await EosProcessor.start(cfg);
+      const end = await endTxn(zombie.client, zombie.producer, true);
+      assert.ok([E.PRODUCER_FENCED, E.INVALID_PRODUCER_EPOCH].includes(end.errorCode as 47 | 90), `${name}: the zombie's EndTxn after ${stage} is fenced (got ${end.errorCode})`);
+      zombie.close();
+    }
+    proc.close();
+    return kills;
+  };
+  const kills = await Promise.all([run('A', [0, 1], SEED + 1), run('B', [2, 3], SEED + 2), run('C', [4, 5], SEED + 3)]);
+  assert.ok(kills.every((k) => k >= 3), `each processor was killed several times: ${kills.join(', ')}`);
+
+  assert.deepEqual(await committedOffsets(c, 'shared-group', 'in6', [0, 1, 2, 3, 4, 5], true), input.map((p) => p.length));
+  for (let out = 0; out < 2; out++) {
+    const seen = await readOutputOf(tb.bootstrap, 'out2', out);
+    assert.equal(seen.length, input.filter((_, i) => i % 2 === out).reduce((n, p) => n + p.length, 0), `out2-${out}: as many records as its inputs hold`);
+    for (let i = out; i < INPUTS; i += 2) {
+      const fromInput = seen.filter((r) => Number(/^k(\d+)=/.exec(r)?.[1]) % INPUTS === i);
+      assert.deepEqual(fromInput, input[i].map((r) => `${r.key}=${r.value}`), `out2-${out}: in6-${i}'s records once each, in order`);
+    }
+  }
 });

@@ -56,7 +56,12 @@ export interface ProcessorConfig {
   groupId: string;
   input: string;
   output: string;
+  /** Input partitions (0 .. partitions-1). */
   partitions: number;
+  /** The input partitions this instance copies; default all. */
+  assigned?: number[];
+  /** Input partition i goes to output partition i % outputPartitions; default `partitions` (i to i). */
+  outputPartitions?: number;
   /** Most records taken from one input partition per transaction. */
   maxPerPartition: number;
   transactionTimeoutMs?: number;
@@ -132,7 +137,7 @@ export class EosProcessor {
     positions: number[],
   ) {
     this.positions = positions;
-    this.sequences = positions.map(() => 0);
+    this.sequences = new Array<number>(cfg.outputPartitions ?? cfg.partitions).fill(0);
   }
 
   /** InitProducerId (fencing any earlier instance and aborting its open transaction), then the committed positions. */
@@ -142,12 +147,16 @@ export class EosProcessor {
       const r = await initTxn(c, cfg.transactionalId, { timeoutMs: cfg.transactionTimeoutMs ?? 60_000 });
       return { code: r.errorCode, value: { transactionalId: cfg.transactionalId, producerId: Number(r.producerId), producerEpoch: r.producerEpoch } };
     });
-    const parts = Array.from({ length: cfg.partitions }, (_, i) => i);
+    // Only its own partitions: requireStable answers UNSTABLE_OFFSET_COMMIT for a partition
+    // whose offsets another producer has pending in the same group.
+    const parts = cfg.assigned ?? Array.from({ length: cfg.partitions }, (_, i) => i);
     const positions = await retrying<number[]>(`OffsetFetch ${cfg.groupId}`, async () => {
       const got = await committedOffsets(c, cfg.groupId, cfg.input, parts, true);
       const bad = got.find((v) => typeof v === 'string' && v !== 'missing');
       if (bad !== undefined) return { code: Number(String(bad).replace('error ', '')) };
-      return { code: E.NONE, value: got.map((v) => (typeof v === 'number' ? Math.max(0, v) : 0)) };
+      const all = new Array<number>(cfg.partitions).fill(0);
+      parts.forEach((i, n) => (all[i] = typeof got[n] === 'number' ? Math.max(0, got[n] as number) : 0));
+      return { code: E.NONE, value: all };
     });
     return new EosProcessor(c, cfg, producer, positions);
   }
@@ -179,7 +188,7 @@ export class EosProcessor {
       return false;
     };
     const taken: { partition: number; records: InputRecord[] }[] = [];
-    for (let i = 0; i < cfg.partitions; i++) {
+    for (const i of cfg.assigned ?? this.positions.keys()) {
       const records = await this.fetchInput(i, rand.range(1, cfg.maxPerPartition));
       if (records.length > 0) taken.push({ partition: i, records });
     }
@@ -190,18 +199,16 @@ export class EosProcessor {
         const codes = await send();
         return { code: codes.find((x) => x !== E.NONE) ?? E.NONE };
       });
-    await must('AddPartitionsToTxn', () => addPartitions(this.client, p, cfg.output, taken.map((t) => t.partition)));
+    const outputOf = (i: number): number => i % (cfg.outputPartitions ?? cfg.partitions);
+    const outputs = [...new Set(taken.map((t) => outputOf(t.partition)))];
+    await must('AddPartitionsToTxn', () => addPartitions(this.client, p, cfg.output, outputs));
     if (await stop(Stage.ADDED)) return 'stopped';
-    const batches = taken.map((t) => {
-      const batch = buildRecordBatch({
-        producerId: p.producerId,
-        producerEpoch: p.producerEpoch,
-        baseSequence: this.sequences[t.partition],
-        transactional: true,
-        records: t.records.map((r) => ({ key: r.key, value: r.value })),
-      });
-      this.sequences[t.partition] += t.records.length;
-      return { partition: t.partition, batch };
+    // One batch per output partition, its input partitions' records in turn.
+    const batches = outputs.map((partition) => {
+      const records = taken.filter((t) => outputOf(t.partition) === partition).flatMap((t) => t.records.map((r) => ({ key: r.key, value: r.value })));
+      const batch = buildRecordBatch({ producerId: p.producerId, producerEpoch: p.producerEpoch, baseSequence: this.sequences[partition], transactional: true, records });
+      this.sequences[partition] += records.length;
+      return { partition, batch };
     });
     const produceAll = async (): Promise<number[]> => (await Promise.all(batches.map((b) => produce(this.client, cfg.output, b.partition, b.batch, cfg.transactionalId)))).map((r) => r.errorCode);
     if (stopAt === Stage.PRODUCE_SENT) {
