@@ -18,6 +18,7 @@ import type {
 } from './group-types.js';
 import type { OffsetAndMetadata } from './offset-store.js';
 import { type GroupRecord, GroupRecordType } from './records-codec.js';
+import { offsetCommitRecords } from './offset-commit-records.js';
 
 /** An OffsetCommit answer with the same error for every partition of the request. */
 export function offsetCommitError(p: Pick<OffsetCommitParams, 'topics'>, errorCode: ErrorCode): OffsetCommitResult {
@@ -75,32 +76,7 @@ export class OffsetManager {
 
     const now = this.ctx.scheduler.now();
     const expireTimestampMs = p.retentionTimeMs === -1 ? -1 : now + p.retentionTimeMs;
-    const records: GroupRecord[] = [];
-    const result: OffsetCommitResult = { topics: [] };
-    for (const t of p.topics) {
-      const partitions: { partitionIndex: number; errorCode: ErrorCode }[] = [];
-      for (const part of t.partitions) {
-        if (part.committedMetadata !== null && part.committedMetadata.length > this.ctx.config.offsetMetadataMaxSize) {
-          partitions.push({ partitionIndex: part.partitionIndex, errorCode: ErrorCode.OFFSET_METADATA_TOO_LARGE });
-          continue;
-        }
-        partitions.push({ partitionIndex: part.partitionIndex, errorCode: ErrorCode.NONE });
-        records.push({
-          type: GroupRecordType.OFFSET_COMMIT,
-          groupId: p.groupId,
-          topic: t.name,
-          partition: part.partitionIndex,
-          value: {
-            committedOffset: part.committedOffset,
-            leaderEpoch: part.committedLeaderEpoch,
-            metadata: part.committedMetadata ?? '',
-            commitTimestampMs: now,
-            expireTimestampMs,
-          },
-        });
-      }
-      result.topics.push({ name: t.name, partitions });
-    }
+    const { records, result } = offsetCommitRecords(p.groupId, p.topics, { metadataMaxSize: this.ctx.config.offsetMetadataMaxSize, now, expireTimestampMs });
     const undo = this.snapshot(records);
     const appendErr = await this.ctx.write(p.groupId, records, true);
     if (appendErr !== ErrorCode.NONE) {

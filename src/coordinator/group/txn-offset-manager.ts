@@ -12,7 +12,8 @@ import { ConsumerGroup } from './consumer-group.js';
 import type { Group, GroupContext } from './group-context.js';
 import type { OffsetCommitResult, TxnOffsetCommitParams } from './group-types.js';
 import type { OffsetAndMetadata } from './offset-store.js';
-import { type GroupRecord, GroupRecordType } from './records-codec.js';
+import { GroupRecordType } from './records-codec.js';
+import { offsetCommitRecords } from './offset-commit-records.js';
 
 type PartitionOffsets = Map<number, OffsetAndMetadata>;
 /** groupId -> topic -> partition -> pending offset. */
@@ -63,27 +64,7 @@ export class TxnOffsetManager {
     const err = this.validate(p);
     if (err !== ErrorCode.NONE) return txnCommitError(p, err);
     const now = this.ctx.scheduler.now();
-    const records: GroupRecord[] = [];
-    const result: OffsetCommitResult = { topics: [] };
-    for (const t of p.topics) {
-      const partitions: { partitionIndex: number; errorCode: ErrorCode }[] = [];
-      for (const part of t.partitions) {
-        if (part.committedMetadata !== null && part.committedMetadata.length > this.ctx.config.offsetMetadataMaxSize) {
-          partitions.push({ partitionIndex: part.partitionIndex, errorCode: ErrorCode.OFFSET_METADATA_TOO_LARGE });
-          continue;
-        }
-        partitions.push({ partitionIndex: part.partitionIndex, errorCode: ErrorCode.NONE });
-        records.push({
-          type: GroupRecordType.OFFSET_COMMIT,
-          groupId: p.groupId,
-          topic: t.name,
-          partition: part.partitionIndex,
-          producerId: p.producerId,
-          value: { committedOffset: part.committedOffset, leaderEpoch: part.committedLeaderEpoch, metadata: part.committedMetadata ?? '', commitTimestampMs: now, expireTimestampMs: -1 },
-        });
-      }
-      result.topics.push({ name: t.name, partitions });
-    }
+    const { records, result } = offsetCommitRecords(p.groupId, p.topics, { metadataMaxSize: this.ctx.config.offsetMetadataMaxSize, now, expireTimestampMs: -1, producerId: p.producerId });
     if (records.length === 0) return result;
     const appendErr = await this.ctx.writeTransactional(p.groupId, records, { producerId: p.producerId, producerEpoch: p.producerEpoch });
     if (appendErr !== ErrorCode.NONE) {
