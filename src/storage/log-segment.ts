@@ -36,6 +36,15 @@ export interface SegmentSettings {
   segmentIndexBytes: number;
 }
 
+interface ScannedBatch {
+  header: RecordBatchHeader;
+  position: number;
+  size: number;
+  /** The scan block, and where the batch starts in it when it holds all of the batch (else -1). */
+  block: Buffer;
+  blockOffset: number;
+}
+
 /**
  * One segment of a partition log: `<base>.log` plus its offset and time indexes (Kafka's
  * LogSegment), and the aborted transactions whose markers it holds (`.txnindex`, maintained by the
@@ -168,8 +177,11 @@ export class LogSegment {
     this.nextOffset = lastOffset + 1;
   }
 
-  /** Batch headers from `position` to the end of the segment; stops at an incomplete one. */
-  *headersFrom(position: number): Generator<BatchInfo> {
+  /**
+   * The batches from `position` to the end of the segment, read in blocks of SCAN_BLOCK bytes;
+   * stops at an incomplete one. `header` is a view into `block` (valid until the next step).
+   */
+  private *scan(position: number): Generator<ScannedBatch> {
     const block = Buffer.allocUnsafe(SCAN_BLOCK);
     let blockStart = 0;
     let blockLen = 0;
@@ -180,11 +192,18 @@ export class LogSegment {
         blockLen = readFully(this.fs, this.fd, block, Math.min(SCAN_BLOCK, this.size - pos), pos);
         if (blockLen < BatchHeader.SIZE) return;
       }
-      const h = new RecordBatchHeader(block, pos - blockStart);
-      const size = h.sizeInBytes;
+      const header = new RecordBatchHeader(block, pos - blockStart);
+      const size = header.sizeInBytes;
       if (size < BatchHeader.SIZE || pos + size > this.size) return;
-      yield { position: pos, size, baseOffset: h.baseOffset, lastOffset: h.lastOffset, maxTimestamp: h.maxTimestamp };
+      yield { header, position: pos, size, block, blockOffset: pos - blockStart + size <= blockLen ? pos - blockStart : -1 };
       pos += size;
+    }
+  }
+
+  /** Batch headers from `position` to the end of the segment; stops at an incomplete one. */
+  *headersFrom(position: number): Generator<BatchInfo> {
+    for (const { header: h, position: at, size } of this.scan(position)) {
+      yield { position: at, size, baseOffset: h.baseOffset, lastOffset: h.lastOffset, maxTimestamp: h.maxTimestamp };
     }
   }
 
@@ -194,22 +213,8 @@ export class LogSegment {
    * the partition rebuild its producer state from headers without reading record bodies.
    */
   scanBatches(position: number, visit: (header: RecordBatchHeader, whole: () => Buffer) => void): void {
-    const block = Buffer.allocUnsafe(SCAN_BLOCK);
-    let blockStart = 0;
-    let blockLen = 0;
-    let pos = position;
-    while (this.size - pos >= BatchHeader.SIZE) {
-      if (pos < blockStart || pos + BatchHeader.SIZE > blockStart + blockLen) {
-        blockStart = pos;
-        blockLen = readFully(this.fs, this.fd, block, Math.min(SCAN_BLOCK, this.size - pos), pos);
-        if (blockLen < BatchHeader.SIZE) return;
-      }
-      const h = new RecordBatchHeader(block, pos - blockStart);
-      const size = h.sizeInBytes;
-      if (size < BatchHeader.SIZE || pos + size > this.size) return;
-      const at = pos;
-      visit(h, () => (at - blockStart + size <= blockLen ? block.subarray(at - blockStart, at - blockStart + size) : this.readAt(at, size)));
-      pos += size;
+    for (const b of this.scan(position)) {
+      visit(b.header, () => (b.blockOffset >= 0 ? b.block.subarray(b.blockOffset, b.blockOffset + b.size) : this.readAt(b.position, b.size)));
     }
   }
 
