@@ -13,8 +13,9 @@
 // partition, as in Kafka. KIP-890 part 1: a producer's first transactional batch on a partition
 // is appended only if the transaction coordinator has the partition in that producer's ongoing
 // transaction (else TRANSACTION_ABORTABLE from v11, INVALID_TXN_STATE before; see
-// txn-verification.ts), unless transaction.partition.verification.enable is off. Not implemented: transaction version 2's implicit AddPartitionsToTxn
-// (Produce v12 is not in the reference schemas).
+// txn-verification.ts), unless transaction.partition.verification.enable is off. Not
+// implemented: transaction version 2's implicit AddPartitionsToTxn (Produce v12 is not in the
+// reference schemas).
 import { CLOSE_CONNECTION, NO_RESPONSE, defineHandler, type RequestContext } from './handler.js';
 import type { Topic } from '../cluster/cluster.js';
 import { ErrorCode } from '../protocol/errors.js';
